@@ -216,6 +216,10 @@ public sealed class FlvDemuxer
         }
     }
 
+    /// <summary>
+    /// A sequence header carries no media time (publishers often stamp it 0 whatever the clock says), so it
+    /// does not feed the unwrapper; only coded frames do.
+    /// </summary>
     private void OnConfig(MediaKind kind, MediaCodec codec, ReadOnlySpan<byte> record, IMediaSink sink)
     {
         CodecConfig? current = kind == MediaKind.Video ? Video : Audio;
