@@ -12,6 +12,12 @@ internal static class AmfTestSupport
 
     public static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 
+    public static AmfVector<T> With<T>(this AmfVector<T> vector, params T[] items)
+    {
+        vector.AddRange(items);
+        return vector;
+    }
+
     public static string DataPath(string name, [CallerFilePath] string source = "") =>
         Path.Combine(Path.GetDirectoryName(source)!, "Data", name);
 
