@@ -1,6 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using RtmpGateway.Server.Hosting;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+await GatewayApp.Build(args).RunAsync().ConfigureAwait(false);

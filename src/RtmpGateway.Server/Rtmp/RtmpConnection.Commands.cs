@@ -1,0 +1,309 @@
+using System.Globalization;
+using RtmpGateway.Media;
+using RtmpGateway.Rtmp;
+using RtmpGateway.Rtmp.Amf;
+using RtmpGateway.Rtmp.Commands;
+using RtmpGateway.Rtmp.Messages;
+using RtmpGateway.Server.Streams;
+
+namespace RtmpGateway.Server.Rtmp;
+
+/// <summary>The NetConnection and NetStream commands (RTMP 1.0 §7.2) and the viewer side.</summary>
+internal sealed partial class RtmpConnection
+{
+    private enum Role
+    {
+        None,
+        Publisher,
+        Player,
+    }
+
+    private bool _connected;
+    private string _app = "";
+    private uint _nextStreamId = 1;
+    private readonly HashSet<uint> _createdStreams = [];
+    private Role _role;
+    private LiveStream? _publishing;
+    private LiveStream? _playing;
+    private uint _playStreamId;
+    private int _droppedAsSlow;
+
+    private void HandleCommand(List<object?> values, uint messageStreamId)
+    {
+        CommandMessage command = CommandMessage.FromValues(values);
+        if (!_connected && command.Name != "connect")
+        {
+            throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, $"'{command.Name}' before connect");
+        }
+
+        switch (command.Name)
+        {
+            case "connect":
+                OnConnect(command);
+                break;
+            case "createStream":
+                uint id = _nextStreamId++;
+                if (_createdStreams.Count >= 16)
+                {
+                    throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, "more than 16 createStream calls");
+                }
+
+                _createdStreams.Add(id);
+                Reply(command, null, (double)id);
+                break;
+            case "releaseStream":
+            case "FCPublish":
+                // Flash Media Server conventions that encoders (OBS, ffmpeg) send before publish.
+                Reply(command, null, AmfUndefined.Value);
+                break;
+            case "publish":
+                OnPublish(command, messageStreamId);
+                break;
+            case "play":
+                OnPlay(command, messageStreamId);
+                break;
+            case "getStreamLength":
+                // A live stream has no length; FFmpeg's player asks and waits for the answer.
+                Reply(command, null, 0.0);
+                break;
+            case "FCUnpublish":
+                Reply(command, null, AmfUndefined.Value);
+                EndPublishing();
+                break;
+            case "deleteStream":
+            case "closeStream":
+                EndPublishing();
+                EndPlaying();
+                break;
+            default:
+                // pause, seek, receiveAudio, _checkbw and other optional commands: nothing to do for live.
+                break;
+        }
+    }
+
+    private void Reply(CommandMessage command, object? commandObject, params ReadOnlySpan<object?> args)
+    {
+        // §7.2: a transaction id of 0 asks for no reply.
+        if (command.TransactionId != 0)
+        {
+            Send(new Outbound(CommandWriter.CommandChunkStreamId, RtmpMessageType.CommandAmf0, 0, 0, CommandWriter.Command("_result", command.TransactionId, commandObject, args), IsMedia: false));
+        }
+    }
+
+    private void SendStatus(uint streamId, string level, string code, string description)
+        => Send(new Outbound(CommandWriter.StreamChunkStreamId, RtmpMessageType.CommandAmf0, streamId, 0, CommandWriter.OnStatus(level, code, description), IsMedia: false));
+
+    private void OnConnect(CommandMessage command)
+    {
+        if (_connected)
+        {
+            throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, "connect on a connected NetConnection");
+        }
+
+        AmfObject properties = command.CommandObject
+            ?? throw new RtmpProtocolException(RtmpErrorReason.CommandMalformed, "connect without a command object");
+        _app = AppName(properties.GetString("app"));
+        double objectEncoding = properties.GetNumber("objectEncoding") ?? 0;
+        _connected = true;
+
+        // §7.2.1.1: the server answers connect with Window Acknowledgement Size, Set Peer Bandwidth,
+        // (our Set Chunk Size), then the _result carrying NetConnection.Connect.Success.
+        SendControl(RtmpMessageType.WindowAcknowledgementSize, ProtocolControl.WindowAcknowledgementSize((uint)_options.WindowAckSize));
+        SendControl(RtmpMessageType.SetPeerBandwidth, ProtocolControl.SetPeerBandwidth((uint)_options.WindowAckSize, PeerBandwidthLimitType.Dynamic));
+        SendControl(RtmpMessageType.SetChunkSize, ProtocolControl.SetChunkSize(_options.OutChunkSize));
+        Send(new Outbound(CommandWriter.CommandChunkStreamId, RtmpMessageType.CommandAmf0, 0, 0, CommandWriter.ConnectResult(command.TransactionId, objectEncoding), IsMedia: false));
+        RtmpLog.Connected(_logger, Id, _app, properties.GetString("flashVer"), HandshakeScheme.ToString());
+    }
+
+    /// <summary>The app part of connect's "app" ("live", "live/", "live?query"): no query, no slashes at the ends.</summary>
+    private static string AppName(string? app)
+    {
+        string name = StripQuery(app ?? "").Trim('/');
+        return name.Length == 0 ? "live" : name;
+    }
+
+    private static string StripQuery(string value)
+    {
+        int q = value.IndexOf('?', StringComparison.Ordinal);
+        return q < 0 ? value : value[..q];
+    }
+
+    /// <summary>Stream names become URL path segments later: letters, digits, '-', '_', '.' only.</summary>
+    private static bool IsValidName(string name)
+        => name.Length is > 0 and <= 128 && name != "." && name != ".."
+           && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    private void RequireStream(uint messageStreamId, string command)
+    {
+        if (!_createdStreams.Contains(messageStreamId))
+        {
+            throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, $"'{command}' on message stream {messageStreamId}, which createStream did not create");
+        }
+    }
+
+    private void OnPublish(CommandMessage command, uint messageStreamId)
+    {
+        RequireStream(messageStreamId, "publish");
+        if (_role != Role.None)
+        {
+            throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, "publish on a connection that already publishes or plays");
+        }
+
+        string name = StripQuery(command.StringArgument(0) ?? "");
+        string display = IsValidName(name) ? StreamRegistry.KeyOf(_app, name) : "(invalid name)";
+        if (!IsValidName(name))
+        {
+            RefusePublish(messageStreamId, display, "stream name must be 1-128 of A-Z a-z 0-9 - _ .");
+            return;
+        }
+
+        if (!_registry.TryPublish(_app, name, Id, _options.MaxGopCacheBytes, out LiveStream stream))
+        {
+            RefusePublish(messageStreamId, display, "already being published");
+            return;
+        }
+
+        _role = Role.Publisher;
+        _publishing = stream;
+        stream.TimestampRepaired += OnTimestampRepaired;
+        stream.TrackConfigured += OnTrackConfigured;
+        SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamBegin, messageStreamId));
+        SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PublishStart, $"{name} is now published.");
+        RtmpLog.PublishStarted(_logger, Id, stream.Key);
+    }
+
+    private void RefusePublish(uint messageStreamId, string stream, string reason)
+    {
+        SendStatus(messageStreamId, NetStatus.LevelError, NetStatus.PublishBadName, reason);
+        RtmpLog.PublishRefused(_logger, Id, stream, reason);
+        SetCloseReason("publish refused: " + reason);
+        _closeAfterFlush = true;
+    }
+
+    private void OnTimestampRepaired(LiveStream stream, MediaKind kind, long fromMs, long toMs)
+        => RtmpLog.TimestampRepaired(_logger, stream.Key, kind, fromMs, toMs);
+
+    private void HandleData(List<object?> values, uint timestamp)
+    {
+        if (_publishing is not { } stream || values.Count == 0 || values[0] is not string handler)
+        {
+            return;
+        }
+
+        // FFmpeg and OBS send ["@setDataFrame", "onMetaData", {...}]; others send ["onMetaData", {...}].
+        int index = handler == "@setDataFrame" ? 1 : 0;
+        if (index < values.Count && values[index] is "onMetaData" && index + 1 < values.Count && values[index + 1] is AmfObject properties)
+        {
+            var metadata = StreamMetadata.FromProperties(properties);
+            stream.OnMetadata(metadata, CommandWriter.Data("onMetaData", properties), timestamp);
+        }
+    }
+
+    private void EndPublishing()
+    {
+        if (_publishing is not { } stream)
+        {
+            return;
+        }
+
+        _publishing = null;
+        stream.TimestampRepaired -= OnTimestampRepaired;
+        stream.TrackConfigured -= OnTrackConfigured;
+        _registry.Unpublish(stream);
+        RtmpLog.Unpublished(_logger, Id, stream.Key, stream.VideoFrames, stream.AudioFrames, stream.BytesReceived);
+    }
+
+    private void OnTrackConfigured(LiveStream stream, CodecConfig c)
+    {
+        if (c.Kind == MediaKind.Video)
+        {
+            RtmpLog.VideoTrack(_logger, stream.Key, c.Codec, c.CodecString, c.Width, c.Height, c.FrameRate);
+        }
+        else
+        {
+            RtmpLog.AudioTrack(_logger, stream.Key, c.Codec, c.CodecString, c.SampleRate, c.Channels);
+        }
+    }
+
+    private void OnPlay(CommandMessage command, uint messageStreamId)
+    {
+        RequireStream(messageStreamId, "play");
+        if (_role != Role.None)
+        {
+            throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, "play on a connection that already publishes or plays");
+        }
+
+        string name = StripQuery(command.StringArgument(0) ?? "");
+        LiveStream? stream = IsValidName(name) ? _registry.Find(_app, name) : null;
+        string display = IsValidName(name) ? StreamRegistry.KeyOf(_app, name) : "(invalid name)";
+        if (stream is null)
+        {
+            SendStatus(messageStreamId, NetStatus.LevelError, NetStatus.PlayStreamNotFound, "no such live stream");
+            RtmpLog.PlayRefused(_logger, Id, display, "not live");
+            SetCloseReason("play refused: stream not live");
+            _closeAfterFlush = true;
+            return;
+        }
+
+        _role = Role.Player;
+        _playStreamId = messageStreamId;
+        SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamIsRecorded, messageStreamId));
+        SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamBegin, messageStreamId));
+        SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PlayReset, $"Playing and resetting {name}.");
+        SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PlayStart, $"Started playing {name}.");
+        Send(new Outbound(CommandWriter.StreamChunkStreamId, RtmpMessageType.DataAmf0, messageStreamId, 0, CommandWriter.Data("|RtmpSampleAccess", true, true), IsMedia: false));
+        if (!stream.AddViewer(this))
+        {
+            OnPublisherEnded();
+            return;
+        }
+
+        _playing = stream;
+        RtmpLog.PlayStarted(_logger, Id, stream.Key);
+    }
+
+    private void EndPlaying()
+    {
+        if (_playing is { } stream)
+        {
+            _playing = null;
+            stream.RemoveViewer(this);
+        }
+    }
+
+    /// <summary>Chunk streams for relayed media, as FMS and nginx-rtmp use them.</summary>
+    private static int MediaChunkStream(RtmpMessageType type) => type switch
+    {
+        RtmpMessageType.Audio => 4,
+        RtmpMessageType.Video => 6,
+        _ => CommandWriter.StreamChunkStreamId,
+    };
+
+    void IRelayViewer.Enqueue(RelayMessage message)
+    {
+        long backlog = Interlocked.Read(ref _queuedBytes);
+        if (backlog + message.Payload.Length > _options.MaxViewerBacklogBytes)
+        {
+            if (Interlocked.Exchange(ref _droppedAsSlow, 1) == 0)
+            {
+                RtmpLog.ViewerTooSlow(_logger, Id, _playing?.Key ?? "?", backlog, _options.MaxViewerBacklogBytes);
+                Close(string.Create(CultureInfo.InvariantCulture, $"viewer too slow: backlog {backlog} bytes"));
+            }
+
+            return;
+        }
+
+        Send(new Outbound(MediaChunkStream(message.Type), message.Type, _playStreamId, message.Timestamp, message.Payload, IsMedia: true));
+    }
+
+    public void OnPublisherEnded()
+    {
+        // FFmpeg's player ends its input on Play.UnpublishNotify / Play.Stop; then we close.
+        SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamEof, _playStreamId));
+        SendStatus(_playStreamId, NetStatus.LevelStatus, NetStatus.PlayUnpublishNotify, "The stream was unpublished.");
+        SendStatus(_playStreamId, NetStatus.LevelStatus, NetStatus.PlayStop, "Stopped playing.");
+        SetCloseReason("stream ended");
+        _playing = null;
+        _outbound.Writer.TryComplete();
+    }
+}

@@ -1,0 +1,430 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+using RtmpGateway.Media;
+using RtmpGateway.Rtmp;
+using RtmpGateway.Rtmp.Amf;
+using RtmpGateway.Rtmp.Chunks;
+using RtmpGateway.Rtmp.Handshake;
+using RtmpGateway.Rtmp.Messages;
+using RtmpGateway.Server.Streams;
+
+namespace RtmpGateway.Server.Rtmp;
+
+/// <summary>
+/// One RTMP connection: handshake, then one read loop that reassembles messages and handles them
+/// synchronously, and one send loop that writes everything queued for the peer (command replies,
+/// and for a viewer the relayed media) in order. Either loop ending closes the connection.
+/// </summary>
+internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
+{
+    private readonly ConnectionContext _context;
+    private readonly RtmpOptions _options;
+    private readonly StreamRegistry _registry;
+    private readonly ILogger _logger;
+    private readonly ChunkReader _chunkReader;
+    private readonly ChunkWriter _chunkWriter = new();
+    private readonly Channel<Outbound> _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _closing = new();
+    private readonly AmfLimits _amfLimits;
+    private readonly Stopwatch _uptime = Stopwatch.StartNew();
+    private long _queuedBytes;
+    private long _bytesOut;
+    private string? _closeReason;
+
+    public RtmpConnection(ConnectionContext context, RtmpOptions options, StreamRegistry registry, ILogger logger)
+    {
+        _context = context;
+        _options = options;
+        _registry = registry;
+        _logger = logger;
+        _chunkReader = new ChunkReader(new ChunkReaderLimits { MaxMessageSize = options.MaxMessageSize, MaxChunkStreams = options.MaxChunkStreams });
+        _amfLimits = new AmfLimits { MaxDepth = options.MaxAmfDepth };
+    }
+
+    public string Id => _context.ConnectionId;
+
+    /// <summary>Runs the connection to its end; never throws.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closing.Token);
+        RtmpLog.ConnectionOpened(_logger, Id, _context.RemoteEndPoint?.ToString());
+        Task sendLoop = Task.CompletedTask;
+        try
+        {
+            if (!await HandshakeAsync(linked.Token).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            sendLoop = SendLoopAsync(linked.Token);
+            await ReadLoopAsync(linked.Token).ConfigureAwait(false);
+            SetCloseReason("peer closed the connection");
+        }
+        catch (RtmpProtocolException ex)
+        {
+            RtmpLog.ProtocolError(_logger, Id, ex.Reason, ex.Message);
+            SetCloseReason($"protocol error {ex.Reason}: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            SetCloseReason("server shutting down");
+        }
+        catch (OperationCanceledException)
+        {
+            SetCloseReason("closed");
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
+        {
+            SetCloseReason("connection lost: " + ex.Message);
+        }
+#pragma warning disable CA1031 // One connection's unexpected failure must not take the server down; it is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RtmpLog.ConnectionFailed(_logger, ex, Id);
+            SetCloseReason("internal error: " + ex.GetType().Name);
+        }
+        finally
+        {
+            EndPublishing();
+            EndPlaying();
+            _outbound.Writer.TryComplete();
+            try
+            {
+                // Let the last replies (an error status, UnpublishNotify) reach the peer, briefly.
+                await sendLoop.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The send loop's end is already part of the close.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            await _closing.CancelAsync().ConfigureAwait(false);
+
+            await _context.Transport.Input.CompleteAsync().ConfigureAwait(false);
+            await _context.Transport.Output.CompleteAsync().ConfigureAwait(false);
+            RtmpLog.Disconnected(_logger, Id, _closeReason ?? "peer closed the connection", _chunkReader.BytesRead, Interlocked.Read(ref _bytesOut), _uptime.Elapsed.TotalSeconds);
+        }
+    }
+
+    /// <summary>Frees the chunk reader's pooled buffers; call once <see cref="RunAsync"/> has returned.</summary>
+    public void Dispose()
+    {
+        _chunkReader.Dispose();
+        _closing.Dispose();
+    }
+
+    /// <summary>Closes the connection from any thread, keeping the first reason given.</summary>
+    public void Close(string reason)
+    {
+        SetCloseReason(reason);
+        _outbound.Writer.TryComplete();
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void SetCloseReason(string reason) => Interlocked.CompareExchange(ref _closeReason, reason, null);
+
+    private async Task<bool> HandshakeAsync(CancellationToken token)
+    {
+        using CancellationTokenSource deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(_options.HandshakeTimeout);
+        PipeReader input = _context.Transport.Input;
+        PipeWriter output = _context.Transport.Output;
+        var handshake = new RtmpHandshake();
+        bool c1Done = false;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await input.ReadAsync(deadline.Token).ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                bool done = ProcessHandshake(handshake, buffer, output, ref c1Done, out SequencePosition consumed);
+                input.AdvanceTo(consumed, buffer.End);
+                if (output.UnflushedBytes > 0)
+                {
+                    Interlocked.Add(ref _bytesOut, output.UnflushedBytes);
+                    await output.FlushAsync(deadline.Token).ConfigureAwait(false);
+                }
+
+                if (done)
+                {
+                    HandshakeScheme = handshake.Scheme;
+                    return true;
+                }
+
+                if (result.IsCompleted)
+                {
+                    SetCloseReason("peer closed during the handshake");
+                    return false;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            var ex = new RtmpProtocolException(RtmpErrorReason.HandshakeTimeout, $"handshake not completed within {_options.HandshakeTimeout.TotalSeconds:F0} s");
+            RtmpLog.ProtocolError(_logger, Id, ex.Reason, ex.Message);
+            SetCloseReason($"protocol error {ex.Reason}: {ex.Message}");
+            return false;
+        }
+    }
+
+    private HandshakeScheme HandshakeScheme { get; set; }
+
+    private static bool ProcessHandshake(RtmpHandshake handshake, ReadOnlySequence<byte> buffer, PipeWriter output, ref bool c1Done, out SequencePosition consumed)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        try
+        {
+            if (!c1Done)
+            {
+                c1Done = handshake.TryReadC0C1(ref reader, output);
+                if (!c1Done)
+                {
+                    return false;
+                }
+            }
+
+            return RtmpHandshake.TryReadC2(ref reader);
+        }
+        finally
+        {
+            consumed = reader.Position;
+        }
+    }
+
+    private async Task ReadLoopAsync(CancellationToken token)
+    {
+        PipeReader input = _context.Transport.Input;
+        using CancellationTokenSource idle = CancellationTokenSource.CreateLinkedTokenSource(token);
+        while (true)
+        {
+            // A viewer legitimately sends nothing for long stretches; everyone else is idle-limited.
+            idle.CancelAfter(_role == Role.Player ? Timeout.InfiniteTimeSpan : _options.IdleTimeout);
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(idle.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (idle.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                throw new RtmpProtocolException(RtmpErrorReason.IdleTimeout, $"nothing received for {_options.IdleTimeout.TotalSeconds:F0} s");
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            SequencePosition consumed = buffer.Start;
+            try
+            {
+                consumed = ProcessMessages(buffer);
+            }
+            finally
+            {
+                input.AdvanceTo(consumed, buffer.End);
+            }
+
+            if (_closeAfterFlush)
+            {
+                _outbound.Writer.TryComplete();
+                return;
+            }
+
+            if (result.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    private SequencePosition ProcessMessages(ReadOnlySequence<byte> buffer)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        try
+        {
+            while (!_closeAfterFlush && _chunkReader.TryReadMessage(ref reader, out RtmpMessage message))
+            {
+                HandleMessage(message);
+                AcknowledgeIfDue();
+            }
+        }
+        finally
+        {
+            // Set before an exception propagates too, so AdvanceTo never goes backwards.
+            _lastPosition = reader.Position;
+        }
+
+        return _lastPosition;
+    }
+
+    private SequencePosition _lastPosition;
+
+    private void AcknowledgeIfDue()
+    {
+        // §5.4.3: "The client or the server MUST send an acknowledgment to the peer after receiving
+        // bytes equal to the window size."
+        if (_peerWindow > 0 && _chunkReader.BytesRead - _lastAck >= _peerWindow)
+        {
+            _lastAck = _chunkReader.BytesRead;
+            SendControl(RtmpMessageType.Acknowledgement, ProtocolControl.Acknowledgement(unchecked((uint)_chunkReader.BytesRead)));
+        }
+    }
+
+    private long _peerWindow;
+    private long _lastAck;
+
+    private void HandleMessage(in RtmpMessage message)
+    {
+        switch (message.Type)
+        {
+            case RtmpMessageType.SetChunkSize:
+                _chunkReader.SetChunkSize(ProtocolControl.ReadUInt32(message.Payload.Span, message.Type));
+                break;
+            case RtmpMessageType.Abort:
+                _chunkReader.Abort((int)ProtocolControl.ReadUInt32(message.Payload.Span, message.Type));
+                break;
+            case RtmpMessageType.Acknowledgement:
+                ProtocolControl.ReadUInt32(message.Payload.Span, message.Type);
+                break;
+            case RtmpMessageType.WindowAcknowledgementSize:
+                uint window = ProtocolControl.ReadUInt32(message.Payload.Span, message.Type);
+                if (window == 0 || window > int.MaxValue)
+                {
+                    throw new RtmpProtocolException(RtmpErrorReason.WindowSizeInvalid, $"Window Acknowledgement Size {window}");
+                }
+
+                _peerWindow = window;
+                break;
+            case RtmpMessageType.SetPeerBandwidth:
+                if (message.Payload.Length < 5)
+                {
+                    throw new RtmpProtocolException(RtmpErrorReason.MessageLengthMismatch, "Set Peer Bandwidth shorter than 5 bytes");
+                }
+
+                break;
+            case RtmpMessageType.UserControl:
+                HandleUserControl(ProtocolControl.ReadUserControl(message.Payload.Span));
+                break;
+            case RtmpMessageType.Audio:
+            case RtmpMessageType.Video:
+                HandleMedia(message.Type, message.Timestamp, message.Payload);
+                break;
+            case RtmpMessageType.DataAmf0:
+                HandleData(Amf0.ReadAll(message.Payload.Span, _amfLimits), message.Timestamp);
+                break;
+            case RtmpMessageType.DataAmf3:
+                HandleData(Amf0.ReadAmf3Command(message.Payload.Span, _amfLimits), message.Timestamp);
+                break;
+            case RtmpMessageType.CommandAmf0:
+                HandleCommand(Amf0.ReadAll(message.Payload.Span, _amfLimits), message.StreamId);
+                break;
+            case RtmpMessageType.CommandAmf3:
+                HandleCommand(Amf0.ReadAmf3Command(message.Payload.Span, _amfLimits), message.StreamId);
+                break;
+            case RtmpMessageType.Aggregate:
+                foreach (AggregatePart part in AggregateMessage.Split(message.Payload, message.Timestamp))
+                {
+                    if (part.Type is RtmpMessageType.Audio or RtmpMessageType.Video)
+                    {
+                        HandleMedia(part.Type, part.Timestamp, part.Payload);
+                    }
+                    else if (part.Type == RtmpMessageType.DataAmf0)
+                    {
+                        HandleData(Amf0.ReadAll(part.Payload.Span, _amfLimits), part.Timestamp);
+                    }
+                }
+
+                break;
+            default:
+                // Shared objects and unknown types are not used by encoders or players; skip them.
+                break;
+        }
+    }
+
+    private void HandleUserControl(UserControlEvent ev)
+    {
+        if (ev.Type == UserControlEventType.PingRequest)
+        {
+            SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.PingResponse, ev.Value), ProtocolControl.ChunkStreamId);
+        }
+    }
+
+    private void HandleMedia(RtmpMessageType type, uint timestamp, ReadOnlyMemory<byte> payload)
+    {
+        if (_publishing is not { } stream)
+        {
+            // Media from a connection that is not publishing has nowhere to go.
+            return;
+        }
+
+        try
+        {
+            // The chunk reader's buffer is reused: the stream keeps its own copy.
+            stream.OnMediaMessage(type, timestamp, payload.ToArray());
+        }
+        catch (MediaFormatException ex)
+        {
+            RtmpLog.MediaError(_logger, Id, stream.Key, ex.Reason, ex.Message);
+            SetCloseReason($"media error {ex.Reason}: {ex.Message}");
+            _closeAfterFlush = true;
+        }
+    }
+
+    private bool _closeAfterFlush;
+
+    /// <summary>Queues a protocol control message (chunk stream 2, message stream 0).</summary>
+    private void SendControl(RtmpMessageType type, byte[] payload, int chunkStreamId = ProtocolControl.ChunkStreamId)
+        => Send(new Outbound(chunkStreamId, type, 0, 0, payload, IsMedia: false));
+
+    private void Send(Outbound item)
+    {
+        Interlocked.Add(ref _queuedBytes, item.Payload.Length);
+        if (!_outbound.Writer.TryWrite(item))
+        {
+            Interlocked.Add(ref _queuedBytes, -item.Payload.Length);
+        }
+    }
+
+    private async Task SendLoopAsync(CancellationToken token)
+    {
+        PipeWriter output = _context.Transport.Output;
+        ChannelReader<Outbound> reader = _outbound.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out Outbound item))
+                {
+                    _chunkWriter.Write(output, item.ChunkStreamId, item.Type, item.StreamId, item.Timestamp, item.Payload);
+                    Interlocked.Add(ref _queuedBytes, -item.Payload.Length);
+                    if (item.Type == RtmpMessageType.SetChunkSize)
+                    {
+                        // Our chunk size changes right after the peer has been told.
+                        _chunkWriter.ChunkSize = (int)ProtocolControl.ReadUInt32(item.Payload, item.Type);
+                    }
+                }
+
+                Interlocked.Add(ref _bytesOut, output.UnflushedBytes);
+                FlushResult flush = await output.FlushAsync(token).ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            // Whatever ended the send side ends the connection.
+            Close(_closeReason ?? "send loop ended");
+        }
+    }
+
+    private readonly record struct Outbound(int ChunkStreamId, RtmpMessageType Type, uint StreamId, uint Timestamp, byte[] Payload, bool IsMedia);
+}

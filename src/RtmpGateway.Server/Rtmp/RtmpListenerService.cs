@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Options;
+using RtmpGateway.Server.Streams;
+
+namespace RtmpGateway.Server.Rtmp;
+
+/// <summary>
+/// The RTMP listener, on Kestrel's socket transport (each connection is a duplex pipe), apart from
+/// the HTTP endpoints so that <c>--urls</c> keeps working for those.
+/// </summary>
+internal sealed class RtmpListenerService : BackgroundService
+{
+    private readonly RtmpOptions _options;
+    private readonly StreamRegistry _registry;
+    private readonly ILogger _logger;
+    private readonly SocketTransportFactory _transport;
+    private readonly ConcurrentDictionary<string, (RtmpConnection Connection, Task Task)> _connections = new();
+    private readonly TaskCompletionSource<EndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public RtmpListenerService(IOptions<RtmpOptions> options, StreamRegistry registry, ILoggerFactory loggerFactory, IEnumerable<IConnectionListenerFactory> transports)
+    {
+        _options = options.Value;
+        _registry = registry;
+        _logger = loggerFactory.CreateLogger("RtmpGateway.Rtmp");
+        _transport = transports.OfType<SocketTransportFactory>().FirstOrDefault()
+            ?? new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+    }
+
+    /// <summary>Completes with the bound endpoint (the real port when 0 was configured).</summary>
+    public Task<EndPoint> BoundEndPoint => _bound.Task;
+
+    public int ConnectionCount => _connections.Count;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var endPoint = new IPEndPoint(IPAddress.Parse(_options.BindAddress), _options.Port);
+        IConnectionListener listener;
+        try
+        {
+            listener = await _transport.BindAsync(endPoint, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _bound.TrySetException(ex);
+            throw;
+        }
+
+        RtmpLog.Listening(_logger, listener.EndPoint.ToString() ?? "?");
+        _bound.TrySetResult(listener.EndPoint);
+        await using (listener.ConfigureAwait(false))
+        {
+            try
+            {
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    ConnectionContext? context = await listener.AcceptAsync(stoppingToken).ConfigureAwait(false);
+                    if (context is null)
+                    {
+                        break;
+                    }
+
+                    var connection = new RtmpConnection(context, _options, _registry, _logger);
+                    _connections[context.ConnectionId] = (connection, RunAsync(connection, context, stoppingToken));
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+
+            await listener.UnbindAsync(CancellationToken.None).ConfigureAwait(false);
+            foreach ((RtmpConnection connection, _) in _connections.Values)
+            {
+                connection.Close("server shutting down");
+            }
+
+            await Task.WhenAll(_connections.Values.Select(c => c.Task)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync(RtmpConnection connection, ConnectionContext context, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            using (_logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = context.ConnectionId }))
+            {
+                await connection.RunAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _connections.TryRemove(context.ConnectionId, out _);
+            connection.Dispose();
+            await context.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
