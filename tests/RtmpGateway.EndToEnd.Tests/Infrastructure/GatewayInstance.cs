@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using RtmpGateway.Server.Hosting;
+using RtmpGateway.Server.Streams;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Display;
+
+namespace RtmpGateway.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway (the same composition as Program) on free loopback ports, with its log lines
+/// captured so tests can check the reasons it gives.
+/// </summary>
+public sealed class GatewayInstance : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GatewayInstance(WebApplication app, CapturingSink sink)
+    {
+        _app = app;
+        Logs = sink;
+    }
+
+    public CapturingSink Logs { get; }
+
+    public IPEndPoint RtmpEndPoint { get; private set; } = null!;
+
+    public Uri HttpBase { get; private set; } = null!;
+
+    public StreamRegistry Registry => _app.Services.GetRequiredService<StreamRegistry>();
+
+    public string RtmpUrl(string app, string name) => $"rtmp://127.0.0.1:{RtmpEndPoint.Port}/{app}/{name}";
+
+    public static async Task<GatewayInstance> StartAsync(params string[] extraArgs)
+    {
+        var sink = new CapturingSink();
+        string[] args =
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--Rtmp:Port", "0",
+            "--Rtmp:BindAddress", "127.0.0.1",
+            .. extraArgs,
+        ];
+        WebApplication app = GatewayApp.Build(args, b => b.Services.AddSingleton<ILogEventSink>(sink));
+        await app.StartAsync();
+        var instance = new GatewayInstance(app, sink);
+        instance.RtmpEndPoint = (IPEndPoint)await app.RtmpEndPoint().WaitAsync(TimeSpan.FromSeconds(10));
+        string http = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        instance.HttpBase = new Uri(http);
+        return instance;
+    }
+
+    /// <summary>Waits until a stream is live (or fails after the timeout).</summary>
+    public async Task<LiveStream> WaitForStreamAsync(string app, string name, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            if (Registry.Find(app, name) is { } s)
+            {
+                return s;
+            }
+
+            await Task.Delay(20, cts.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>Keeps every rendered log line of one gateway.</summary>
+public sealed class CapturingSink : ILogEventSink
+{
+    // ":lj" renders string values as they are, without quotes, as the console sink does.
+    private static readonly MessageTemplateTextFormatter Formatter = new("[{Level}] {Message:lj}");
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    public void Emit(LogEvent logEvent)
+    {
+        ArgumentNullException.ThrowIfNull(logEvent);
+        using var writer = new StringWriter();
+        Formatter.Format(logEvent, writer);
+        _lines.Enqueue(writer.ToString());
+    }
+
+    public async Task<string> WaitForLineAsync(Func<string, bool> predicate, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            string? line = _lines.FirstOrDefault(predicate);
+            if (line is not null)
+            {
+                return line;
+            }
+
+            try
+            {
+                await Task.Delay(20, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new Xunit.Sdk.XunitException("no log line matched within " + timeout + "; lines:\n" + string.Join('\n', _lines));
+            }
+        }
+    }
+}

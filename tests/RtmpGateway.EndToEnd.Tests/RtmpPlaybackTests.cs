@@ -1,0 +1,107 @@
+using RtmpGateway.EndToEnd.Tests.Infrastructure;
+using RtmpGateway.Rtmp.Messages;
+
+namespace RtmpGateway.EndToEnd.Tests;
+
+/// <summary>RTMP viewers: where a new one starts, and what happens to one that cannot keep up.</summary>
+[Trait("Category", "E2E")]
+public sealed class RtmpPlaybackTests : IAsyncLifetime
+{
+    // avcC of an ffmpeg/x264 1280x720 High@3.1 stream (ffprobe -show_data of its extradata).
+    private static readonly byte[] AvcC = Convert.FromHexString(
+        "0164001fffe1001a6764001facd94050" + "05bb0110000003001000000303c0f183" + "196001000468ef8fcbfdf8f800");
+
+    private GatewayInstance _gateway = null!;
+
+    public async Task InitializeAsync() => _gateway = await GatewayInstance.StartAsync("--Rtmp:MaxViewerBacklogBytes", "262144");
+
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+
+    private static byte[] VideoTag(bool keyframe, int packetType, int size, byte fill)
+    {
+        byte[] tag = new byte[5 + size];
+        tag[0] = (byte)((keyframe ? 0x10 : 0x20) | 7);
+        tag[1] = (byte)packetType;
+        tag.AsSpan(5).Fill(fill);
+        if (size >= 4)
+        {
+            // One length-prefixed NAL unit filling the tag.
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(tag.AsSpan(5), size - 4);
+        }
+
+        return tag;
+    }
+
+    private async Task<RawRtmpClient> StartPublisherAsync(string name)
+    {
+        RawRtmpClient publisher = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
+        Assert.Equal("NetStream.Publish.Start", await publisher.PublishAsync(name));
+        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 0, [0x17, 0, 0, 0, 0, .. AvcC]);
+        await publisher.SendMessageAsync(4, RtmpMessageType.Audio, publisher.StreamId, 0, [0xAF, 0x00, 0x12, 0x10]);
+        return publisher;
+    }
+
+    [Fact]
+    public async Task Play_NewViewer_GetsSequenceHeadersThenStartsOnLatestKeyframe()
+    {
+        await using RawRtmpClient publisher = await StartPublisherAsync("gop");
+        uint t = 0;
+        for (int gop = 0; gop < 2; gop++)
+        {
+            await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, t += 33, VideoTag(true, 1, 100, (byte)(gop + 1)));
+            for (int i = 0; i < 3; i++)
+            {
+                await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, t += 33, VideoTag(false, 1, 50, (byte)(gop + 1)));
+                await publisher.SendMessageAsync(4, RtmpMessageType.Audio, publisher.StreamId, t, [0xAF, 0x01, 0x21, (byte)i]);
+            }
+        }
+
+        var stream = await _gateway.WaitForStreamAsync("live", "gop", TimeSpan.FromSeconds(5));
+        while (stream.VideoFrames < 8)
+        {
+            await Task.Delay(10);
+        }
+
+        await using RawRtmpClient viewer = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
+        Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("gop"));
+        // |RtmpSampleAccess (data) comes with the status replies; this publisher sent no onMetaData.
+        List<RtmpMessage> media = [.. (await viewer.ReadMediaAsync(10)).Where(m => m.Type != RtmpMessageType.DataAmf0)];
+
+        // Sequence headers first, then the second GOP's keyframe and what followed it, in order.
+        Assert.Equal(RtmpMessageType.Video, media[0].Type);
+        Assert.Equal([0x17, 0x00], media[0].Payload.Span[..2].ToArray());
+        Assert.Equal([0xAF, 0x00], media[1].Payload.Span[..2].ToArray());
+        Assert.Equal([0x17, 0x01], media[2].Payload.Span[..2].ToArray());
+        Assert.Equal(2, media[2].Payload.Span[9]); // second GOP's fill byte: the latest keyframe
+        Assert.Equal(33u * 5, media[2].Timestamp);
+        Assert.Equal(
+            [RtmpMessageType.Video, RtmpMessageType.Audio, RtmpMessageType.Video, RtmpMessageType.Audio, RtmpMessageType.Video, RtmpMessageType.Audio],
+            media.Skip(3).Take(6).Select(m => m.Type));
+    }
+
+    [Fact]
+    public async Task Play_ViewerThatDoesNotRead_IsDroppedAndPublisherLosesNothing()
+    {
+        await using RawRtmpClient publisher = await StartPublisherAsync("fast");
+        await using RawRtmpClient slow = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint, receiveBufferSize: 4096);
+        Assert.Equal("NetStream.Play.Reset", await slow.PlayAsync("fast"));
+
+        // 40 MB of video against a 256 KiB viewer backlog and a reader that never reads.
+        const int frames = 400;
+        for (int i = 0; i < frames; i++)
+        {
+            await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, (uint)(i * 33), VideoTag(i % 30 == 0, 1, 100_000, (byte)i));
+        }
+
+        await _gateway.Logs.WaitForLineAsync(l => l.Contains("dropped: backlog", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        var stream = await _gateway.WaitForStreamAsync("live", "fast", TimeSpan.FromSeconds(1));
+        for (int wait = 0; wait < 1000 && stream.VideoFrames < frames; wait++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(frames == stream.VideoFrames, $"{stream.VideoFrames} of {frames} frames; log:\n{string.Join('\n', _gateway.Logs.Lines)}");
+        Assert.Equal(0, stream.ViewerCount);
+        Assert.True(await slow.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+    }
+}
