@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the gateway and its tests need on Debian 12 with the .NET 10 SDK, then builds.
+# Idempotent: with everything present it only checks and does an incremental build.
+# Usage: bash .ci/setup.sh [--tests]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=0
+[ "${1:-}" = "--tests" ] && want_tests=1
+
+# The gateway: the FFmpeg 5.1 libraries (in-process transcoding) and the ffmpeg CLI.
+packages=(ffmpeg libavcodec59 libavformat59 libavfilter8 libswscale6 libavutil57 libswresample4)
+# The tests: docker-compose to check docker-compose.yml.
+if [ "$want_tests" = 1 ]; then
+  packages+=(docker-compose)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is required (dotnet not found on PATH)" >&2
+  exit 1
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet build RtmpGateway.sln -c Release -nologo -clp:ErrorsOnly -warnaserror
