@@ -85,6 +85,15 @@ public sealed class RtmpBadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connect_SentInTheSameSegmentAsC2_IsAnswered()
+    {
+        // Clients that pipeline C2 and connect leave the command in the handshake's last read.
+        await using RawRtmpClient client = await RawRtmpClient.HandshakeAsync(_gateway.RtmpEndPoint, afterC2: RawRtmpClient.ConnectCommandBytes("live"));
+        var result = await client.WaitForCommandAsync("_result");
+        Assert.Equal("NetConnection.Connect.Success", ((RtmpGateway.Rtmp.Amf.AmfObject)result.Arguments[0]!).GetString("code"));
+    }
+
+    [Fact]
     public async Task Publish_NameAlreadyLive_RefusedWithBadNameAndLiveStreamKeepsRunning()
     {
         await using RawRtmpClient second = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);

@@ -149,7 +149,10 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
                 ReadResult result = await input.ReadAsync(deadline.Token).ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 bool done = ProcessHandshake(handshake, buffer, output, ref c1Done, out SequencePosition consumed);
-                input.AdvanceTo(consumed, buffer.End);
+
+                // Once C2 is read, bytes behind it (the connect command, often in the same segment)
+                // are not examined yet: the read loop must see them without waiting for more.
+                input.AdvanceTo(consumed, done ? consumed : buffer.End);
                 if (output.UnflushedBytes > 0)
                 {
                     Interlocked.Add(ref _bytesOut, output.UnflushedBytes);

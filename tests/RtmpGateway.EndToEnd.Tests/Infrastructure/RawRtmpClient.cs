@@ -39,8 +39,8 @@ public sealed class RawRtmpClient : IAsyncDisposable
         return new RawRtmpClient(tcp);
     }
 
-    /// <summary>TCP connect and the simple handshake.</summary>
-    public static async Task<RawRtmpClient> HandshakeAsync(IPEndPoint endPoint, int receiveBufferSize = 0)
+    /// <summary>TCP connect and the simple handshake; <paramref name="afterC2"/> goes out in the same write as C2.</summary>
+    public static async Task<RawRtmpClient> HandshakeAsync(IPEndPoint endPoint, int receiveBufferSize = 0, byte[]? afterC2 = null)
     {
         RawRtmpClient client = await ConnectTcpAsync(endPoint, receiveBufferSize);
         byte[] c0c1 = new byte[1537];
@@ -50,8 +50,16 @@ public sealed class RawRtmpClient : IAsyncDisposable
         byte[] s0s1s2 = await client.ReceiveExactlyAsync(1 + 1536 + 1536);
         Assert.Equal(3, s0s1s2[0]);
         Assert.Equal(c0c1[1..], s0s1s2[1537..]);
-        await client.SendRawAsync(s0s1s2.AsMemory(1, 1536)); // C2 echoes S1
+        await client.SendRawAsync((byte[])[.. s0s1s2.AsSpan(1, 1536), .. afterC2 ?? []]); // C2 echoes S1
         return client;
+    }
+
+    /// <summary>The chunk bytes of a connect command to an app.</summary>
+    public static byte[] ConnectCommandBytes(string app)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        new ChunkWriter().Write(buffer, 3, RtmpMessageType.CommandAmf0, 0, 0, CommandWriter.Command("connect", 1, new AmfObject { { "app", app }, { "tcUrl", $"rtmp://127.0.0.1/{app}" } }));
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Handshake, connect to the app and wait for NetConnection.Connect.Success.</summary>
