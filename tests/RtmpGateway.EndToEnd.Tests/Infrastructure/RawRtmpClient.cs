@@ -170,6 +170,27 @@ public sealed class RawRtmpClient : IAsyncDisposable
 
     private readonly Queue<RtmpMessage> _received = new();
 
+    /// <summary>Reads messages until one matches (messages skipped on the way are dropped).</summary>
+    public async Task<RtmpMessage> WaitForMessageAsync(Func<RtmpMessage, bool> predicate)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            while (_received.TryDequeue(out RtmpMessage m))
+            {
+                if (predicate(m))
+                {
+                    return m;
+                }
+            }
+
+            foreach (RtmpMessage m in await ReadMessagesAsync(cts.Token))
+            {
+                _received.Enqueue(m);
+            }
+        }
+    }
+
     /// <summary>True when the server closed the connection within the timeout (reading and discarding what it sent).</summary>
     public async Task<bool> WaitForCloseAsync(TimeSpan timeout)
     {
