@@ -159,6 +159,8 @@
   function latency() {
     if (!session) return null;
     if (session.hls) {
+      // hls.js reports a distance to the playlist's end for VOD too; only a live one has an edge.
+      if (!session.hls.latestLevelDetails?.live) return null;
       const l = session.hls.latency;
       if (Number.isFinite(l) && l > 0) return l;
     } else if (session.dash) {
