@@ -1,0 +1,61 @@
+using System.Buffers;
+
+namespace RtmpGateway.Packaging.Live;
+
+/// <summary>
+/// One CMAF chunk of a segment (an LL-HLS part): moof + mdat. Immutable once published.
+/// Times are in the track's timescale.
+/// </summary>
+public sealed record CmafPart(int Index, long Start, long Duration, bool Independent, byte[] Bytes);
+
+/// <summary>
+/// One CMAF segment: styp then its parts. Immutable once complete; while it grows, each snapshot
+/// holds a new instance with the parts so far.
+/// </summary>
+public sealed class CmafSegment
+{
+    public CmafSegment(long sequence, long start, long duration, DateTimeOffset programDateTime, IReadOnlyList<CmafPart> parts, bool complete, bool independent)
+    {
+        Sequence = sequence;
+        Start = start;
+        Duration = duration;
+        ProgramDateTime = programDateTime;
+        Parts = parts;
+        IsComplete = complete;
+        Independent = independent;
+        ByteLength = parts.Sum(p => p.Bytes.Length);
+    }
+
+    /// <summary>Media sequence number; the same for every track of a stream covering the same interval.</summary>
+    public long Sequence { get; }
+
+    /// <summary>Decode time of the first sample (tfdt), in the track's timescale.</summary>
+    public long Start { get; }
+
+    /// <summary>Sum of its sample durations (so far, while incomplete).</summary>
+    public long Duration { get; }
+
+    /// <summary>Wall clock of its first sample at ingest.</summary>
+    public DateTimeOffset ProgramDateTime { get; }
+
+    public IReadOnlyList<CmafPart> Parts { get; }
+
+    public bool IsComplete { get; }
+
+    /// <summary>Starts with a keyframe (always, unless a runaway GOP forced the cut).</summary>
+    public bool Independent { get; }
+
+    /// <summary>Bytes of the parts (the styp in front of them is not counted).</summary>
+    public int ByteLength { get; }
+
+    /// <summary>Writes the whole segment: styp, then every part in order.</summary>
+    public void CopyTo(IBufferWriter<byte> output, ReadOnlySpan<byte> styp)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.Write(styp);
+        foreach (CmafPart part in Parts)
+        {
+            output.Write(part.Bytes);
+        }
+    }
+}

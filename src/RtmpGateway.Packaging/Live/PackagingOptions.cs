@@ -1,0 +1,44 @@
+namespace RtmpGateway.Packaging.Live;
+
+/// <summary>How live streams are cut and how much of them is kept (configuration section "Packaging").</summary>
+public sealed class PackagingOptions
+{
+    public const string SectionName = "Packaging";
+
+    /// <summary>A segment ends at the first keyframe at or after this duration: 2 s is Apple's LL-HLS guidance and keeps classic HLS latency near 6 s.</summary>
+    public TimeSpan SegmentTarget { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>CMAF chunk (LL-HLS part) duration: 0.5 s is the HLS authoring guidance for low latency.</summary>
+    public TimeSpan PartTarget { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A GOP longer than this is cut anyway (and logged), so a publisher with rare keyframes cannot make one huge segment.</summary>
+    public TimeSpan MaxSegmentDuration { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>Segments listed in a live playlist and MPD: 6 x 2 s gives players 12 s of timeshift.</summary>
+    public int PlaylistSegments { get; set; } = 6;
+
+    /// <summary>Segments kept in memory: a few more than listed, for players that fetch just after the window moved.</summary>
+    public int RetainedSegments { get; set; } = 9;
+
+    /// <summary>How long an ended stream's playlists (with ENDLIST) and static MPD stay available.</summary>
+    public TimeSpan EndedRetention { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Checks every value, naming the configuration key that is wrong.</summary>
+    public void Validate()
+    {
+        Require(SegmentTarget >= TimeSpan.FromMilliseconds(500) && SegmentTarget <= TimeSpan.FromSeconds(30), "Packaging:SegmentTarget must be 0.5 s to 30 s");
+        Require(PartTarget >= TimeSpan.FromMilliseconds(100) && PartTarget <= SegmentTarget, "Packaging:PartTarget must be 0.1 s up to Packaging:SegmentTarget");
+        Require(MaxSegmentDuration >= SegmentTarget, "Packaging:MaxSegmentDuration must be at least Packaging:SegmentTarget");
+        Require(PlaylistSegments is >= 3 and <= 100, "Packaging:PlaylistSegments must be 3 to 100");
+        Require(RetainedSegments >= PlaylistSegments && RetainedSegments <= 200, "Packaging:RetainedSegments must be Packaging:PlaylistSegments to 200");
+        Require(EndedRetention >= TimeSpan.Zero, "Packaging:EndedRetention must not be negative");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

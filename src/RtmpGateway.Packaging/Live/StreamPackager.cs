@@ -1,0 +1,194 @@
+using RtmpGateway.Media;
+
+namespace RtmpGateway.Packaging.Live;
+
+/// <summary>Why a segment was cut somewhere other than at a keyframe after the target.</summary>
+public enum ForcedCutReason
+{
+    /// <summary>No keyframe arrived within <see cref="PackagingOptions.MaxSegmentDuration"/>.</summary>
+    RunawayGop,
+}
+
+/// <summary>
+/// Packages one live stream's source rendition into CMAF, once, for both HLS and DASH.
+/// The video track decides where segments begin (a keyframe at or after the target duration); the
+/// audio track is cut at the same instants, so segment N of every track covers the same interval.
+/// A stream without video is cut by time. Calls come in order from the publisher's thread.
+/// </summary>
+public sealed class StreamPackager
+{
+    public const string SourceRendition = "source";
+    public const string AudioRendition = "audio";
+
+    private readonly StreamOutput _output;
+    private readonly PackagingOptions _options;
+    private readonly Queue<(long Sequence, long Time90k)> _videoBoundaries = new();
+    private TrackSegmenter? _video;
+    private TrackSegmenter? _audio;
+    private long _nextSequence = 1;
+
+    public StreamPackager(StreamOutput output, PackagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _output = output;
+        _options = options;
+    }
+
+    public StreamOutput Output => _output;
+
+    /// <summary>Raised when a segment had to be cut without a keyframe (the caller logs it).</summary>
+    public event Action<StreamOutput, ForcedCutReason, long>? ForcedCut;
+
+    public void OnCodecConfig(CodecConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        DateTimeOffset zero = _output.MediaTimeZero ?? _output.PublishedAt;
+        if (config.Kind == MediaKind.Video)
+        {
+            if (_video is null)
+            {
+                _video = new TrackSegmenter(_output, SourceRendition, config, _options);
+            }
+            else if (!_video.Config.SameRecord(config))
+            {
+                _video.ChangeConfig(config, zero);
+            }
+        }
+        else if (_audio is null)
+        {
+            _audio = new TrackSegmenter(_output, AudioRendition, config, _options);
+        }
+        else if (!_audio.Config.SameRecord(config))
+        {
+            _audio.ChangeConfig(config, zero);
+        }
+    }
+
+    /// <summary>One access unit, with the wall clock at which it was received.</summary>
+    public void OnAccessUnit(in AccessUnit unit, DateTimeOffset receivedAt)
+    {
+        if (_output.EndedAt is not null)
+        {
+            return;
+        }
+
+        _output.MediaTimeZero ??= receivedAt - TimeSpan.FromSeconds((double)unit.Dts / unit.Config.Timescale);
+        DateTimeOffset zero = _output.MediaTimeZero.Value;
+        if (unit.Kind == MediaKind.Video)
+        {
+            if (_video is not null)
+            {
+                AddVideo(_video, _video.Monotonic(unit), zero);
+            }
+        }
+        else if (_audio is not null)
+        {
+            AddAudio(_audio, _audio.Monotonic(unit), zero);
+        }
+    }
+
+    /// <summary>The publisher left: every track flushes its last segment; playlists get ENDLIST, the MPD turns static.</summary>
+    public void End(DateTimeOffset now)
+    {
+        DateTimeOffset zero = _output.MediaTimeZero ?? _output.PublishedAt;
+        _video?.End(zero);
+        _audio?.End(zero);
+        _output.EndedAt = now;
+        _output.Changed.Signal();
+    }
+
+    private void AddVideo(TrackSegmenter video, in AccessUnit unit, DateTimeOffset zero)
+    {
+        if (!video.InSegment)
+        {
+            if (!unit.IsKeyframe)
+            {
+                // Undecodable until the first keyframe: nothing can start with it.
+                video.Drop();
+                return;
+            }
+
+            long sequence = _nextSequence++;
+            video.StartSegment(unit, sequence);
+            _videoBoundaries.Enqueue((sequence, unit.Dts));
+            return;
+        }
+
+        long elapsed = video.ElapsedInSegment(unit);
+        bool atTarget = unit.IsKeyframe && elapsed >= video.Ticks(_options.SegmentTarget);
+        bool runaway = elapsed >= video.Ticks(_options.MaxSegmentDuration);
+        if (atTarget || runaway)
+        {
+            if (!atTarget)
+            {
+                ForcedCut?.Invoke(_output, ForcedCutReason.RunawayGop, video.SegmentSequence);
+            }
+
+            long sequence = _nextSequence++;
+            video.CutBefore(unit, sequence, zero);
+            _videoBoundaries.Enqueue((sequence, unit.Dts));
+        }
+        else
+        {
+            video.Continue(unit, zero);
+        }
+    }
+
+    private void AddAudio(TrackSegmenter audio, in AccessUnit unit, DateTimeOffset zero)
+    {
+        if (_video is null)
+        {
+            AddAudioByTime(audio, unit, zero);
+            return;
+        }
+
+        // Follow the video: start or cut where the video started a segment.
+        long time90k = unit.Dts * 90_000 / unit.Config.Timescale;
+        (long Sequence, long Time90k)? boundary = null;
+        while (_videoBoundaries.TryPeek(out var b) && time90k >= b.Time90k)
+        {
+            boundary = _videoBoundaries.Dequeue();
+        }
+
+        if (!audio.InSegment)
+        {
+            if (boundary is { } first)
+            {
+                audio.StartSegment(unit, first.Sequence);
+            }
+            else
+            {
+                // Audio from before the video's first keyframe has no segment to go in.
+                audio.Drop();
+            }
+
+            return;
+        }
+
+        if (boundary is { } next)
+        {
+            audio.CutBefore(unit, next.Sequence, zero);
+        }
+        else
+        {
+            audio.Continue(unit, zero);
+        }
+    }
+
+    private void AddAudioByTime(TrackSegmenter audio, in AccessUnit unit, DateTimeOffset zero)
+    {
+        if (!audio.InSegment)
+        {
+            audio.StartSegment(unit, _nextSequence++);
+        }
+        else if (audio.ElapsedInSegment(unit) >= audio.Ticks(_options.SegmentTarget))
+        {
+            audio.CutBefore(unit, _nextSequence++, zero);
+        }
+        else
+        {
+            audio.Continue(unit, zero);
+        }
+    }
+}

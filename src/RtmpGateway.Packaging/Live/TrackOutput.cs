@@ -1,0 +1,93 @@
+using RtmpGateway.Media;
+
+namespace RtmpGateway.Packaging.Live;
+
+/// <summary>What readers see of one track at one instant. Immutable.</summary>
+public sealed class TrackSnapshot
+{
+    public TrackSnapshot(
+        string rendition,
+        CodecConfig config,
+        byte[] init,
+        string initName,
+        IReadOnlyList<CmafSegment> segments,
+        CmafSegment? current,
+        bool ended,
+        int targetDurationSeconds,
+        long peakBitrate,
+        long averageBitrate,
+        long version)
+    {
+        Rendition = rendition;
+        Config = config;
+        Init = init;
+        InitName = initName;
+        Segments = segments;
+        Current = current;
+        Ended = ended;
+        TargetDurationSeconds = targetDurationSeconds;
+        PeakBitrate = peakBitrate;
+        AverageBitrate = averageBitrate;
+        Version = version;
+    }
+
+    /// <summary>The rendition's path segment: "source" for the passthrough video, "audio" for audio.</summary>
+    public string Rendition { get; }
+
+    public CodecConfig Config { get; }
+
+    /// <summary>The CMAF header (ftyp + moov).</summary>
+    public byte[] Init { get; }
+
+    /// <summary>File name of the init segment, unique per publish and codec config so caches never mix them up.</summary>
+    public string InitName { get; }
+
+    /// <summary>Completed segments still kept, oldest first.</summary>
+    public IReadOnlyList<CmafSegment> Segments { get; }
+
+    /// <summary>The segment being produced, with its parts so far (null between segments or after the end).</summary>
+    public CmafSegment? Current { get; }
+
+    public bool Ended { get; }
+
+    /// <summary>EXT-X-TARGETDURATION: never less than any segment's rounded duration, and never going down.</summary>
+    public int TargetDurationSeconds { get; }
+
+    /// <summary>Highest segment bitrate in the kept window, bits per second (0 before the first segment).</summary>
+    public long PeakBitrate { get; }
+
+    /// <summary>Bitrate over the kept window, bits per second.</summary>
+    public long AverageBitrate { get; }
+
+    /// <summary>Increases with every change.</summary>
+    public long Version { get; }
+
+    public CmafSegment? FindSegment(long sequence)
+    {
+        if (Segments.Count == 0 || sequence < Segments[0].Sequence)
+        {
+            return Current?.Sequence == sequence ? Current : null;
+        }
+
+        long index = sequence - Segments[0].Sequence;
+        return index < Segments.Count ? Segments[(int)index] : Current?.Sequence == sequence ? Current : null;
+    }
+}
+
+/// <summary>
+/// One track's output: a single writer (the packager, on the publisher's thread) replaces the
+/// snapshot; any number of readers take it. Memory is bounded by the retained segment count.
+/// </summary>
+public sealed class TrackOutput
+{
+    private TrackSnapshot _snapshot;
+
+    public TrackOutput(TrackSnapshot initial)
+    {
+        _snapshot = initial;
+    }
+
+    public TrackSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    internal void Publish(TrackSnapshot snapshot) => Volatile.Write(ref _snapshot, snapshot);
+}

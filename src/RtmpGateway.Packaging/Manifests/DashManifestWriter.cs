@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Xml;
+using RtmpGateway.Media;
+using RtmpGateway.Packaging.Live;
+
+namespace RtmpGateway.Packaging.Manifests;
+
+/// <summary>
+/// The DASH MPD (ISO/IEC 23009-1, DASH-IF IOP live profile) over the same CMAF segments as HLS:
+/// SegmentTemplate with SegmentTimeline, one AdaptationSet per media type. Dynamic while live, static
+/// once the stream ended.
+/// </summary>
+public static class DashManifestWriter
+{
+    private const string Namespace = "urn:mpeg:dash:schema:mpd:2011";
+
+    public static string? Write(StreamOutput stream, PackagingOptions options, DateTimeOffset now, string utcTimingUrl)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        TrackSnapshot[] videos = [.. stream.Video];
+        TrackSnapshot? audio = stream.Audio;
+        if ((videos.Length == 0 && audio is null) || stream.MediaTimeZero is not { } zero)
+        {
+            return null;
+        }
+
+        bool live = stream.EndedAt is null;
+        TrackSnapshot[] all = audio is null ? videos : [.. videos, audio];
+
+        // A static MPD starts its period at the earliest listed media: one offset, in seconds, for every track.
+        (TrackSnapshot Track, IReadOnlyList<CmafSegment> Listed)[] listed = [.. all.Select(t => (t, Listed(t, options))).Where(x => x.Item2.Count > 0)];
+        double offsetSeconds = live ? 0 : listed.Select(x => (double)x.Listed[0].Start / x.Track.Config.Timescale).DefaultIfEmpty(0).Min();
+
+        var settings = new XmlWriterSettings { Indent = true, IndentChars = "  ", Encoding = new System.Text.UTF8Encoding(false), OmitXmlDeclaration = false };
+        using var text = new Utf8StringWriter();
+        using (XmlWriter xml = XmlWriter.Create(text, settings))
+        {
+            xml.WriteStartDocument();
+            xml.WriteStartElement("MPD", Namespace);
+            xml.WriteAttributeString("profiles", "urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019");
+            xml.WriteAttributeString("type", live ? "dynamic" : "static");
+            xml.WriteAttributeString("minBufferTime", Duration(options.SegmentTarget.TotalSeconds));
+            if (live)
+            {
+                // Media time 0 is the wall clock MediaTimeZero: segment t/timescale seconds after it.
+                xml.WriteAttributeString("availabilityStartTime", HlsPlaylistWriter.FormatDate(zero));
+                xml.WriteAttributeString("publishTime", HlsPlaylistWriter.FormatDate(now));
+                xml.WriteAttributeString("minimumUpdatePeriod", Duration(options.SegmentTarget.TotalSeconds));
+                xml.WriteAttributeString("timeShiftBufferDepth", Duration(options.PlaylistSegments * options.SegmentTarget.TotalSeconds));
+                xml.WriteAttributeString("suggestedPresentationDelay", Duration(2 * options.SegmentTarget.TotalSeconds));
+            }
+            else
+            {
+                double total = listed.Select(x => ((double)(x.Listed[^1].Start + x.Listed[^1].Duration) / x.Track.Config.Timescale) - offsetSeconds)
+                    .DefaultIfEmpty(0).Max();
+                xml.WriteAttributeString("publishTime", HlsPlaylistWriter.FormatDate(now));
+                xml.WriteAttributeString("mediaPresentationDuration", Duration(total));
+            }
+
+            xml.WriteStartElement("Period", Namespace);
+            xml.WriteAttributeString("id", "0");
+            xml.WriteAttributeString("start", "PT0S");
+            int setId = 0;
+            if (videos.Length > 0)
+            {
+                xml.WriteStartElement("AdaptationSet", Namespace);
+                xml.WriteAttributeString("id", Inv(setId++));
+                xml.WriteAttributeString("contentType", "video");
+                xml.WriteAttributeString("mimeType", "video/mp4");
+                xml.WriteAttributeString("segmentAlignment", "true");
+                xml.WriteAttributeString("startWithSAP", "1");
+                xml.WriteAttributeString("maxWidth", Inv(videos.Max(v => v.Config.Width)));
+                xml.WriteAttributeString("maxHeight", Inv(videos.Max(v => v.Config.Height)));
+                foreach (TrackSnapshot video in videos.OrderByDescending(v => v.Config.Height))
+                {
+                    WriteRepresentation(xml, stream, video, options, offsetSeconds, 2_000_000);
+                }
+
+                xml.WriteEndElement();
+            }
+
+            if (audio is not null)
+            {
+                xml.WriteStartElement("AdaptationSet", Namespace);
+                xml.WriteAttributeString("id", Inv(setId));
+                xml.WriteAttributeString("contentType", "audio");
+                xml.WriteAttributeString("mimeType", "audio/mp4");
+                xml.WriteAttributeString("lang", "und");
+                xml.WriteAttributeString("segmentAlignment", "true");
+                xml.WriteAttributeString("startWithSAP", "1");
+                WriteRepresentation(xml, stream, audio, options, offsetSeconds, 128_000);
+                xml.WriteEndElement();
+            }
+
+            xml.WriteEndElement(); // Period
+            if (live)
+            {
+                // DASH-IF IOP 4.7: live clients need a clock source; ours is the gateway's own.
+                xml.WriteStartElement("UTCTiming", Namespace);
+                xml.WriteAttributeString("schemeIdUri", "urn:mpeg:dash:utc:http-iso:2014");
+                xml.WriteAttributeString("value", utcTimingUrl);
+                xml.WriteEndElement();
+            }
+
+            xml.WriteEndElement(); // MPD
+            xml.WriteEndDocument();
+        }
+
+        return text.ToString();
+    }
+
+    private static IReadOnlyList<CmafSegment> Listed(TrackSnapshot track, PackagingOptions options)
+    {
+        IReadOnlyList<CmafSegment> all = track.Segments;
+        int first = Math.Max(0, all.Count - options.PlaylistSegments);
+        return first == 0 ? all : [.. all.Skip(first)];
+    }
+
+    private static void WriteRepresentation(XmlWriter xml, StreamOutput stream, TrackSnapshot track, PackagingOptions options, double offsetSeconds, long fallbackBitrate)
+    {
+        CodecConfig c = track.Config;
+        (long peak, _) = HlsPlaylistWriter.Bitrates(track, fallbackBitrate);
+        xml.WriteStartElement("Representation", Namespace);
+        xml.WriteAttributeString("id", track.Rendition);
+        xml.WriteAttributeString("codecs", c.CodecString);
+        xml.WriteAttributeString("bandwidth", Inv(peak));
+        if (c.Kind == MediaKind.Video)
+        {
+            if (c.Width > 0)
+            {
+                xml.WriteAttributeString("width", Inv(c.Width));
+                xml.WriteAttributeString("height", Inv(c.Height));
+            }
+
+            if (c.FrameRate is { } fps)
+            {
+                xml.WriteAttributeString("frameRate", FrameRate(fps));
+            }
+        }
+        else
+        {
+            xml.WriteAttributeString("audioSamplingRate", Inv(c.SampleRate));
+            xml.WriteStartElement("AudioChannelConfiguration", Namespace);
+            xml.WriteAttributeString("schemeIdUri", "urn:mpeg:dash:23003:3:audio_channel_configuration:2011");
+            xml.WriteAttributeString("value", Inv(Math.Max(1, c.Channels)));
+            xml.WriteEndElement();
+        }
+
+        IReadOnlyList<CmafSegment> listed = Listed(track, options);
+        xml.WriteStartElement("SegmentTemplate", Namespace);
+        xml.WriteAttributeString("timescale", Inv(c.Timescale));
+        xml.WriteAttributeString("initialization", track.Rendition + "/" + track.InitName);
+        xml.WriteAttributeString("media", CmafNames.SegmentTemplate(stream.Session));
+        xml.WriteAttributeString("startNumber", Inv(listed.Count > 0 ? listed[0].Sequence : 1));
+        xml.WriteAttributeString("presentationTimeOffset", Inv((long)Math.Round(offsetSeconds * c.Timescale)));
+        xml.WriteStartElement("SegmentTimeline", Namespace);
+        WriteTimeline(xml, listed);
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+
+    /// <summary>S elements: t on the first and after any gap, runs of equal durations folded into r.</summary>
+    private static void WriteTimeline(XmlWriter xml, IReadOnlyList<CmafSegment> segments)
+    {
+        int i = 0;
+        long expected = long.MinValue;
+        while (i < segments.Count)
+        {
+            CmafSegment s = segments[i];
+            int run = 0;
+            while (i + run + 1 < segments.Count
+                && segments[i + run + 1].Duration == s.Duration
+                && segments[i + run + 1].Start == segments[i + run].Start + s.Duration)
+            {
+                run++;
+            }
+
+            xml.WriteStartElement("S", Namespace);
+            if (s.Start != expected)
+            {
+                xml.WriteAttributeString("t", Inv(s.Start));
+            }
+
+            xml.WriteAttributeString("d", Inv(s.Duration));
+            if (run > 0)
+            {
+                xml.WriteAttributeString("r", Inv(run));
+            }
+
+            xml.WriteEndElement();
+            expected = segments[i + run].Start + s.Duration;
+            i += run + 1;
+        }
+    }
+
+    private static string FrameRate(double fps)
+    {
+        // 29.97 and friends as NTSC fractions, everything else as a whole number when it is one.
+        foreach (int nominal in (ReadOnlySpan<int>)[24, 30, 60, 120])
+        {
+            if (Math.Abs(fps - (nominal * 1000.0 / 1001)) < 0.005)
+            {
+                return Inv(nominal * 1000) + "/1001";
+            }
+        }
+
+        return Math.Abs(fps - Math.Round(fps)) < 0.001 ? Inv((long)Math.Round(fps)) : fps.ToString("0.###", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>xs:duration in seconds with millisecond precision: PT2S, PT0.5S, PT12.345S.</summary>
+    public static string Duration(double seconds) => "PT" + Math.Round(seconds, 3).ToString("0.###", CultureInfo.InvariantCulture) + "S";
+
+    private static string Inv(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class Utf8StringWriter : StringWriter
+    {
+        public Utf8StringWriter()
+            : base(CultureInfo.InvariantCulture)
+        {
+        }
+
+        public override System.Text.Encoding Encoding => new System.Text.UTF8Encoding(false);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using RtmpGateway.Media;
+using RtmpGateway.Packaging.Live;
+
+namespace RtmpGateway.Packaging.Manifests;
+
+/// <summary>
+/// HLS playlists (RFC 8216 and its second edition draft) for a stream's CMAF output: the
+/// multivariant playlist and one media playlist per rendition. Relative URIs throughout, so the
+/// same text works behind any prefix or edge cache.
+/// </summary>
+public static class HlsPlaylistWriter
+{
+    /// <summary>Bits per second advertised before any segment has been measured.</summary>
+    private const long FallbackVideoBitrate = 2_000_000;
+    private const long FallbackAudioBitrate = 128_000;
+
+    /// <summary>The multivariant playlist; null while the stream has no track yet.</summary>
+    public static string? Multivariant(StreamOutput stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        TrackSnapshot? audio = stream.Audio;
+        TrackSnapshot[] videos = [.. stream.Video];
+        if (videos.Length == 0 && audio is null)
+        {
+            return null;
+        }
+
+        var sb = new StringBuilder(512);
+        sb.Append("#EXTM3U\n");
+
+        // Version 7: fMP4 segments (EXT-X-MAP in a playlist without I-frames needs 6+), and
+        // EXT-X-MEDIA INSTREAM-ID-free renditions; 7 is what the media playlists declare too.
+        sb.Append("#EXT-X-VERSION:7\n");
+        sb.Append("#EXT-X-INDEPENDENT-SEGMENTS\n");
+        if (videos.Length == 0)
+        {
+            // Audio only: one variant, the audio playlist itself.
+            (long peak, long average) = Bitrates(audio!, FallbackAudioBitrate);
+            sb.Append(Inv($"#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},CODECS=\"{audio!.Config.CodecString}\"\n"));
+            sb.Append(audio.Rendition).Append("/index.m3u8\n");
+            return sb.ToString();
+        }
+
+        if (audio is not null)
+        {
+            // §4.4.6.1 EXT-X-MEDIA: CHANNELS is REQUIRED for audio renditions in the second edition.
+            sb.Append(Inv($"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",LANGUAGE=\"und\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"{Math.Max(1, audio.Config.Channels)}\",URI=\"{audio.Rendition}/index.m3u8\"\n"));
+        }
+
+        (long audioPeak, long audioAverage) = audio is null ? (0, 0) : Bitrates(audio, FallbackAudioBitrate);
+        foreach (TrackSnapshot video in videos.OrderByDescending(v => v.Config.Height))
+        {
+            (long peak, long average) = Bitrates(video, FallbackVideoBitrate);
+            string codecs = audio is null ? video.Config.CodecString : video.Config.CodecString + "," + audio.Config.CodecString;
+
+            // BANDWIDTH is the peak segment bitrate of everything the variant plays (§4.4.6.2).
+            sb.Append(Inv($"#EXT-X-STREAM-INF:BANDWIDTH={peak + audioPeak},AVERAGE-BANDWIDTH={average + audioAverage},CODECS=\"{codecs}\""));
+            if (video.Config.Width > 0 && video.Config.Height > 0)
+            {
+                sb.Append(Inv($",RESOLUTION={video.Config.Width}x{video.Config.Height}"));
+            }
+
+            if (video.Config.FrameRate is { } fps)
+            {
+                sb.Append(Inv($",FRAME-RATE={fps:F3}"));
+            }
+
+            if (audio is not null)
+            {
+                sb.Append(",AUDIO=\"audio\"");
+            }
+
+            sb.Append('\n').Append(video.Rendition).Append("/index.m3u8\n");
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>A rendition's media playlist: the last <see cref="PackagingOptions.PlaylistSegments"/> complete segments.</summary>
+    public static string Media(StreamOutput stream, TrackSnapshot track, PackagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(track);
+        ArgumentNullException.ThrowIfNull(options);
+        IReadOnlyList<CmafSegment> all = track.Segments;
+        int first = Math.Max(0, all.Count - options.PlaylistSegments);
+        double timescale = track.Config.Timescale;
+
+        var sb = new StringBuilder(1024);
+        sb.Append("#EXTM3U\n#EXT-X-VERSION:7\n");
+
+        // §4.4.3.1: "The EXTINF duration of each Media Segment in the Playlist file, when rounded to
+        // the nearest integer, MUST be less than or equal to the target duration".
+        sb.Append(Inv($"#EXT-X-TARGETDURATION:{track.TargetDurationSeconds}\n"));
+        long mediaSequence = all.Count > first ? all[first].Sequence : (track.Current?.Sequence ?? 1);
+        sb.Append(Inv($"#EXT-X-MEDIA-SEQUENCE:{mediaSequence}\n"));
+        sb.Append("#EXT-X-DISCONTINUITY-SEQUENCE:0\n");
+        if (track.Config.Kind == MediaKind.Video)
+        {
+            sb.Append("#EXT-X-INDEPENDENT-SEGMENTS\n");
+        }
+
+        sb.Append("#EXT-X-MAP:URI=\"").Append(track.InitName).Append("\"\n");
+        for (int i = first; i < all.Count; i++)
+        {
+            CmafSegment s = all[i];
+            sb.Append("#EXT-X-PROGRAM-DATE-TIME:").Append(FormatDate(s.ProgramDateTime)).Append('\n');
+            sb.Append(Inv($"#EXTINF:{s.Duration / timescale:F3},\n"));
+            sb.Append(CmafNames.Segment(stream.Session, s.Sequence)).Append('\n');
+        }
+
+        if (track.Ended)
+        {
+            sb.Append("#EXT-X-ENDLIST\n");
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>ISO 8601 with milliseconds and a Z, as EXT-X-PROGRAM-DATE-TIME wants it.</summary>
+    public static string FormatDate(DateTimeOffset time)
+        => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Peak and average bits per second: measured over the kept segments, else over the growing one, else a fallback.</summary>
+    public static (long Peak, long Average) Bitrates(TrackSnapshot track, long fallback)
+    {
+        ArgumentNullException.ThrowIfNull(track);
+        if (track.PeakBitrate > 0)
+        {
+            return (track.PeakBitrate, Math.Max(1, track.AverageBitrate));
+        }
+
+        if (track.Current is { Duration: > 0 } current)
+        {
+            long rate = current.ByteLength * 8L * track.Config.Timescale / current.Duration;
+            return (rate, rate);
+        }
+
+        return (fallback, fallback);
+    }
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
