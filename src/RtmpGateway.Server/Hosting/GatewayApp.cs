@@ -1,3 +1,5 @@
+using RtmpGateway.Packaging.Live;
+using RtmpGateway.Server.Live;
 using RtmpGateway.Server.Rtmp;
 using RtmpGateway.Server.Streams;
 using Serilog;
@@ -27,6 +29,30 @@ public static class GatewayApp
             .Bind(builder.Configuration.GetSection(RtmpOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<PackagingOptions>()
+            .Bind(builder.Configuration.GetSection(PackagingOptions.SectionName))
+            .Validate(o =>
+            {
+                o.Validate();
+                return true;
+            })
+            .ValidateOnStart();
+        builder.Services.AddOptions<HttpOptions>().Bind(builder.Configuration.GetSection(HttpOptions.SectionName));
+        builder.Services.AddCors(cors => cors.AddPolicy(LiveEndpoints.CorsPolicy, policy =>
+        {
+            string[] origins = builder.Configuration.GetSection(HttpOptions.SectionName).Get<HttpOptions>()?.CorsOrigins ?? ["*"];
+            if (origins.Contains("*"))
+            {
+                policy.AllowAnyOrigin();
+            }
+            else
+            {
+                policy.WithOrigins(origins);
+            }
+
+            policy.WithMethods(HttpMethods.Get, HttpMethods.Head).AllowAnyHeader();
+        }));
+        builder.Services.AddSingleton<PackagingService>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<StreamRegistry>();
         builder.Services.AddSingleton<RtmpListenerService>();
@@ -36,8 +62,14 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         WebApplication app = builder.Build();
+
+        // Created now, not on first request: it packages every stream from its first frame.
+        app.Services.GetRequiredService<PackagingService>();
+        app.UseCors();
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapGet("/api/streams", (StreamRegistry registry) => Results.Json(registry.Streams.Select(StreamInfo.From).ToArray(), StreamInfoJsonContext.Default.StreamInfoArray));
+        app.MapLiveEndpoints();
+        app.MapPlayerPage();
         return app;
     }
 

@@ -1,0 +1,136 @@
+using System.Buffers;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using RtmpGateway.Packaging.Cmaf;
+using RtmpGateway.Packaging.Live;
+using RtmpGateway.Packaging.Manifests;
+
+namespace RtmpGateway.Server.Live;
+
+/// <summary>
+/// HLS and DASH over HTTP, served from memory. Routes map to a stream's output by app, public
+/// name and rendition, never to a file path: only names the packager made are answered.
+/// </summary>
+internal static class LiveEndpoints
+{
+    public const string CorsPolicy = "media";
+    private const string PlaylistType = "application/vnd.apple.mpegurl";
+    private const string MpdType = "application/dash+xml";
+    private const string InitType = "video/mp4";
+    private const string SegmentType = "video/iso.segment";
+    private const string Immutable = "public, max-age=31536000, immutable";
+
+    public static void MapLiveEndpoints(this WebApplication app)
+    {
+        string[] getHead = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/{app}/{name}/index.m3u8", getHead, Multivariant).RequireCors(CorsPolicy);
+        app.MapMethods("/{app}/{name}/manifest.mpd", getHead, Mpd).RequireCors(CorsPolicy);
+        app.MapMethods("/{app}/{name}/{rendition}/index.m3u8", getHead, MediaPlaylist).RequireCors(CorsPolicy);
+        app.MapMethods("/{app}/{name}/{rendition}/{file}", getHead, MediaFile).RequireCors(CorsPolicy);
+        app.MapGet("/api/time", (TimeProvider time) => Results.Text(HlsPlaylistWriter.FormatDate(time.GetUtcNow()), "text/plain"));
+    }
+
+    private static async Task<IResult> Multivariant(string app, string name, PackagingService packaging, IOptions<HttpOptions> http, HttpContext context)
+    {
+        if (packaging.Find(app, name) is not { } output)
+        {
+            return NotFound(context);
+        }
+
+        await WaitAsync(output, () => HlsPlaylistWriter.Multivariant(output) is not null, http.Value.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
+        string? text = HlsPlaylistWriter.Multivariant(output);
+        return text is null ? NotFound(context) : Text(context, text, PlaylistType, http.Value);
+    }
+
+    private static async Task<IResult> MediaPlaylist(string app, string name, string rendition, PackagingService packaging, IOptions<HttpOptions> http, HttpContext context)
+    {
+        if (packaging.Find(app, name) is not { } output || output.Find(rendition) is null)
+        {
+            return NotFound(context);
+        }
+
+        // A player that asks before the first segment exists waits for it rather than reading an empty playlist.
+        await WaitAsync(output, () => output.Find(rendition) is { } t && (t.Segments.Count > 0 || t.Ended), http.Value.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
+        TrackSnapshot track = output.Find(rendition)!;
+        return Text(context, HlsPlaylistWriter.Media(output, track, packaging.Options), PlaylistType, http.Value);
+    }
+
+    private static async Task<IResult> Mpd(string app, string name, PackagingService packaging, TimeProvider time, IOptions<HttpOptions> http, HttpContext context)
+    {
+        if (packaging.Find(app, name) is not { } output)
+        {
+            return NotFound(context);
+        }
+
+        await WaitAsync(output, () => output.Tracks.Any(t => t.Snapshot.Segments.Count > 0) || output.EndedAt is not null, http.Value.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
+        HttpRequest request = context.Request;
+        string timeUrl = $"{request.Scheme}://{request.Host}{request.PathBase}/api/time";
+        string? text = DashManifestWriter.Write(output, packaging.Options, time.GetUtcNow(), timeUrl);
+        return text is null ? NotFound(context) : Text(context, text, MpdType, http.Value);
+    }
+
+    private static IResult MediaFile(string app, string name, string rendition, string file, PackagingService packaging, HttpContext context)
+    {
+        if (packaging.Find(app, name) is not { } output || output.Find(rendition) is not { } track)
+        {
+            return NotFound(context);
+        }
+
+        if (file == track.InitName)
+        {
+            return Bytes(context, track.Init, InitType);
+        }
+
+        if (CmafNames.TryParseSegment(file, output.Session, out long sequence)
+            && track.FindSegment(sequence) is { IsComplete: true } segment)
+        {
+            var buffer = new ArrayBufferWriter<byte>(segment.ByteLength + 64);
+            segment.CopyTo(buffer, CmafFragment.SegmentTypeBox);
+            return Bytes(context, buffer.WrittenMemory, SegmentType);
+        }
+
+        if (CmafNames.TryParsePart(file, output.Session, out long partSequence, out int partIndex)
+            && track.FindSegment(partSequence) is { } partSegment && partIndex < partSegment.Parts.Count)
+        {
+            return Bytes(context, partSegment.Parts[partIndex].Bytes, SegmentType);
+        }
+
+        return NotFound(context);
+    }
+
+    private static async Task WaitAsync(StreamOutput output, Func<bool> ready, TimeSpan limit, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(limit);
+        try
+        {
+            while (!ready())
+            {
+                await output.Changed.NextChange.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            // Answer with what there is.
+        }
+    }
+
+    private static IResult Text(HttpContext context, string text, string contentType, HttpOptions http)
+    {
+        context.Response.Headers.CacheControl = "public, max-age=" + ((int)http.PlaylistMaxAge.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        return Results.Text(text, contentType);
+    }
+
+    private static IResult Bytes(HttpContext context, ReadOnlyMemory<byte> bytes, string contentType)
+    {
+        context.Response.Headers.CacheControl = Immutable;
+        return Results.Bytes(bytes, contentType);
+    }
+
+    private static IResult NotFound(HttpContext context)
+    {
+        context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
+        return Results.NotFound();
+    }
+}
