@@ -113,6 +113,53 @@ public sealed class HlsDashTests : IAsyncLifetime
         await AssertDecodesAsync($"/live/{name}/manifest.mpd", seconds: null);
     }
 
+    [Fact]
+    public async Task Publish_VideoBeforeItsSequenceHeader_IsPackagedFromTheFirstKeyframeAfterIt()
+    {
+        string dir = Directory.CreateTempSubdirectory("rtmpgw-early-").FullName;
+        try
+        {
+            string flv = Path.Combine(dir, "src.flv");
+            await using (ToolProcess make = await ToolProcess.RunAsync(
+                TimeSpan.FromSeconds(60), "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+                "-f", "lavfi", "-i", "sine", "-t", "6", "-c:v", "libx264", "-preset", "veryfast", "-g", "30", "-c:a", "aac", "-f", "flv", flv))
+            {
+                Assert.Equal(0, make.ExitCode);
+            }
+
+            List<FlvFile.Tag> tags = FlvFile.Read(flv).Where(t => t.Type is Rtmp.Messages.RtmpMessageType.Audio or Rtmp.Messages.RtmpMessageType.Video).ToList();
+            FlvFile.Tag header = tags.Single(t => t.IsVideoSequenceHeader);
+            List<FlvFile.Tag> early = [.. tags.Where(t => t.Type == Rtmp.Messages.RtmpMessageType.Video && !t.IsVideoSequenceHeader).Take(10)];
+
+            // Ten video frames (a keyframe among them) before the sequence header, then everything in order.
+            await using RawRtmpClient publisher = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
+            Assert.Equal("NetStream.Publish.Start", await publisher.PublishAsync("early"));
+            foreach (FlvFile.Tag t in early)
+            {
+                await publisher.SendMessageAsync(6, t.Type, publisher.StreamId, t.Timestamp, t.Body);
+            }
+
+            foreach (FlvFile.Tag t in tags.Where(t => !early.Contains(t)))
+            {
+                await publisher.SendMessageAsync(t.Type == Rtmp.Messages.RtmpMessageType.Video ? 6 : 4, t.Type, publisher.StreamId, t.Timestamp, t.Body);
+            }
+
+            var stream = await _gateway.WaitForStreamAsync("live", "early", TimeSpan.FromSeconds(5));
+            await publisher.SendCommandAsync(publisher.StreamId, "deleteStream", 0, null, (double)publisher.StreamId);
+            await _gateway.Logs.WaitForLineAsync(l => l.Contains("unpublished live/early", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+            Assert.Equal(10, stream.DroppedBeforeConfig);
+
+            string media = await _http.GetStringAsync(Url("/live/early/source/index.m3u8"));
+            Assert.Contains("#EXT-X-ENDLIST", media, StringComparison.Ordinal);
+            await AssertDecodesAsync("/live/early/index.m3u8", seconds: null);
+            await AssertDecodesAsync("/live/early/manifest.mpd", seconds: null);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private async Task<string> PollTextAsync(string path, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
