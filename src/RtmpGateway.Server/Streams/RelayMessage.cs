@@ -14,7 +14,8 @@ public sealed record RelayMessage(RtmpMessageType Type, uint Timestamp, byte[] P
     /// <summary>A video or audio sequence header (avcC / hvcC / av1C / AudioSpecificConfig).</summary>
     public bool IsSequenceHeader => Payload.Length >= 2 && Type switch
     {
-        RtmpMessageType.Video => (Payload[0] & 0x80) != 0 ? (Payload[0] & 0x0F) == 0 : Payload[1] == 0 && (Payload[0] & 0x0F) == 7,
+        // Legacy CodecID 7 (AVC) or 12 (the common non-Adobe HEVC); Enhanced RTMP PacketType 0 (SequenceStart).
+        RtmpMessageType.Video => (Payload[0] & 0x80) != 0 ? (Payload[0] & 0x0F) == 0 : Payload[1] == 0 && (Payload[0] & 0x0F) is 7 or 12,
         RtmpMessageType.Audio => (Payload[0] >> 4) == 10 && Payload[1] == 0,
         _ => false,
     };
