@@ -4,9 +4,9 @@ namespace RtmpGateway.Packaging.Live;
 
 /// <summary>
 /// One CMAF chunk of a segment (an LL-HLS part): moof + mdat. Immutable once published.
-/// Times are in the track's timescale.
+/// Times are in the track's timescale; <see cref="CreatedAt"/> is the wall clock when it was made.
 /// </summary>
-public sealed record CmafPart(int Index, long Start, long Duration, bool Independent, byte[] Bytes);
+public sealed record CmafPart(int Index, long Start, long Duration, bool Independent, byte[] Bytes, DateTimeOffset CreatedAt);
 
 /// <summary>
 /// One CMAF segment: styp then its parts. Immutable once complete; while it grows, each snapshot

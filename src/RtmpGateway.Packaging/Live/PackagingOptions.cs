@@ -11,6 +11,9 @@ public sealed class PackagingOptions
     /// <summary>CMAF chunk (LL-HLS part) duration: 0.5 s is the HLS authoring guidance for low latency.</summary>
     public TimeSpan PartTarget { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Low-Latency HLS tags (parts, preload hints, blocking reload) and low-latency DASH; classic players ignore them.</summary>
+    public bool LowLatency { get; set; } = true;
+
     /// <summary>A GOP longer than this is cut anyway (and logged), so a publisher with rare keyframes cannot make one huge segment.</summary>
     public TimeSpan MaxSegmentDuration { get; set; } = TimeSpan.FromSeconds(6);
 

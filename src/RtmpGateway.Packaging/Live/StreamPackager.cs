@@ -26,6 +26,7 @@ public sealed class StreamPackager
     private TrackSegmenter? _video;
     private TrackSegmenter? _audio;
     private long _nextSequence = 1;
+    private DateTimeOffset? _lastReceived;
 
     public StreamPackager(StreamOutput output, PackagingOptions options)
     {
@@ -44,6 +45,7 @@ public sealed class StreamPackager
     {
         ArgumentNullException.ThrowIfNull(config);
         DateTimeOffset zero = _output.MediaTimeZero ?? _output.PublishedAt;
+        DateTimeOffset now = _lastReceived ?? _output.PublishedAt;
         if (config.Kind == MediaKind.Video)
         {
             if (_video is null)
@@ -52,7 +54,7 @@ public sealed class StreamPackager
             }
             else if (!_video.Config.SameRecord(config))
             {
-                _video.ChangeConfig(config, zero);
+                _video.ChangeConfig(config, zero, now);
             }
         }
         else if (_audio is null)
@@ -61,7 +63,7 @@ public sealed class StreamPackager
         }
         else if (!_audio.Config.SameRecord(config))
         {
-            _audio.ChangeConfig(config, zero);
+            _audio.ChangeConfig(config, zero, now);
         }
     }
 
@@ -75,16 +77,17 @@ public sealed class StreamPackager
 
         _output.MediaTimeZero ??= receivedAt - TimeSpan.FromSeconds((double)unit.Dts / unit.Config.Timescale);
         DateTimeOffset zero = _output.MediaTimeZero.Value;
+        _lastReceived = receivedAt;
         if (unit.Kind == MediaKind.Video)
         {
             if (_video is not null)
             {
-                AddVideo(_video, _video.Monotonic(unit), zero);
+                AddVideo(_video, _video.Monotonic(unit), zero, receivedAt);
             }
         }
         else if (_audio is not null)
         {
-            AddAudio(_audio, _audio.Monotonic(unit), zero);
+            AddAudio(_audio, _audio.Monotonic(unit), zero, receivedAt);
         }
     }
 
@@ -92,13 +95,13 @@ public sealed class StreamPackager
     public void End(DateTimeOffset now)
     {
         DateTimeOffset zero = _output.MediaTimeZero ?? _output.PublishedAt;
-        _video?.End(zero);
-        _audio?.End(zero);
+        _video?.End(zero, now);
+        _audio?.End(zero, now);
         _output.EndedAt = now;
         _output.Changed.Signal();
     }
 
-    private void AddVideo(TrackSegmenter video, in AccessUnit unit, DateTimeOffset zero)
+    private void AddVideo(TrackSegmenter video, in AccessUnit unit, DateTimeOffset zero, DateTimeOffset now)
     {
         if (!video.InSegment)
         {
@@ -126,20 +129,20 @@ public sealed class StreamPackager
             }
 
             long sequence = _nextSequence++;
-            video.CutBefore(unit, sequence, zero);
+            video.CutBefore(unit, sequence, zero, now);
             _videoBoundaries.Enqueue((sequence, unit.Dts));
         }
         else
         {
-            video.Continue(unit, zero);
+            video.Continue(unit, zero, now);
         }
     }
 
-    private void AddAudio(TrackSegmenter audio, in AccessUnit unit, DateTimeOffset zero)
+    private void AddAudio(TrackSegmenter audio, in AccessUnit unit, DateTimeOffset zero, DateTimeOffset now)
     {
         if (_video is null)
         {
-            AddAudioByTime(audio, unit, zero);
+            AddAudioByTime(audio, unit, zero, now);
             return;
         }
 
@@ -168,15 +171,15 @@ public sealed class StreamPackager
 
         if (boundary is { } next)
         {
-            audio.CutBefore(unit, next.Sequence, zero);
+            audio.CutBefore(unit, next.Sequence, zero, now);
         }
         else
         {
-            audio.Continue(unit, zero);
+            audio.Continue(unit, zero, now);
         }
     }
 
-    private void AddAudioByTime(TrackSegmenter audio, in AccessUnit unit, DateTimeOffset zero)
+    private void AddAudioByTime(TrackSegmenter audio, in AccessUnit unit, DateTimeOffset zero, DateTimeOffset now)
     {
         if (!audio.InSegment)
         {
@@ -184,11 +187,11 @@ public sealed class StreamPackager
         }
         else if (audio.ElapsedInSegment(unit) >= audio.Ticks(_options.SegmentTarget))
         {
-            audio.CutBefore(unit, _nextSequence++, zero);
+            audio.CutBefore(unit, _nextSequence++, zero, now);
         }
         else
         {
-            audio.Continue(unit, zero);
+            audio.Continue(unit, zero, now);
         }
     }
 }

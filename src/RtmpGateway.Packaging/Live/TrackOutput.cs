@@ -62,6 +62,42 @@ public sealed class TrackSnapshot
     /// <summary>Increases with every change.</summary>
     public long Version { get; }
 
+    /// <summary>The newest part: its segment's sequence and index (0, -1 before the first one).</summary>
+    public (long Sequence, int Part) LastPart()
+    {
+        if (Current is { Parts.Count: > 0 } current)
+        {
+            return (current.Sequence, current.Parts.Count - 1);
+        }
+
+        return Segments.Count > 0 ? (Segments[^1].Sequence, Segments[^1].Parts.Count - 1) : (0, -1);
+    }
+
+    /// <summary>
+    /// Whether part <paramref name="part"/> of segment <paramref name="sequence"/> exists (a part
+    /// index past the end of a completed segment means the next segment's first part, §6.2.5.2).
+    /// Without a part, whether the segment is complete.
+    /// </summary>
+    public bool HasPart(long sequence, int? part)
+    {
+        if (FindSegment(sequence) is not { } segment)
+        {
+            return Segments.Count > 0 && sequence < Segments[0].Sequence;
+        }
+
+        if (part is not { } index)
+        {
+            return segment.IsComplete;
+        }
+
+        if (index < segment.Parts.Count)
+        {
+            return true;
+        }
+
+        return segment.IsComplete && FindSegment(sequence + 1) is { Parts.Count: > 0 };
+    }
+
     public CmafSegment? FindSegment(long sequence)
     {
         if (Segments.Count == 0 || sequence < Segments[0].Sequence)

@@ -58,12 +58,12 @@ internal sealed class TrackSegmenter
     public long DroppedBeforeStart { get; private set; }
 
     /// <summary>A new codec config: the current segment ends, and later ones use a new init segment.</summary>
-    public void ChangeConfig(CodecConfig config, DateTimeOffset mediaZero)
+    public void ChangeConfig(CodecConfig config, DateTimeOffset mediaZero, DateTimeOffset now)
     {
         if (_inSegment)
         {
             FlushPending(null);
-            CloseSegment(mediaZero);
+            CloseSegment(mediaZero, now);
         }
 
         _config = config;
@@ -108,12 +108,18 @@ internal sealed class TrackSegmenter
     public long ElapsedInSegment(in AccessUnit unit) => unit.Dts - _segmentStart;
 
     /// <summary>Adds the held sample (now that the next one fixes its duration) and holds this one.</summary>
-    public void Continue(in AccessUnit unit, DateTimeOffset mediaZero)
+    public void Continue(in AccessUnit unit, DateTimeOffset mediaZero, DateTimeOffset now)
     {
+        long lastDuration = _pending is { } held ? unit.Dts - held.Dts : 0;
         FlushPending(unit.Dts);
-        if (unit.Dts - _partStart >= Ticks(_options.PartTarget))
+
+        // A part ends where the next sample would take it past the part target: parts never exceed
+        // PART-TARGET (HLS 4.4.4.9: it is the maximum part duration).
+        long elapsed = unit.Dts - _partStart;
+        long target = Ticks(_options.PartTarget);
+        if (elapsed >= target || elapsed + lastDuration > target)
         {
-            ClosePart(mediaZero);
+            ClosePart(mediaZero, now);
             _partStart = unit.Dts;
             _partIndependent = unit.IsKeyframe || unit.Kind == MediaKind.Audio;
         }
@@ -122,22 +128,22 @@ internal sealed class TrackSegmenter
     }
 
     /// <summary>Ends the current segment before this unit and starts the next one with it.</summary>
-    public void CutBefore(in AccessUnit unit, long nextSequence, DateTimeOffset mediaZero)
+    public void CutBefore(in AccessUnit unit, long nextSequence, DateTimeOffset mediaZero, DateTimeOffset now)
     {
         FlushPending(unit.Dts);
-        CloseSegment(mediaZero);
+        CloseSegment(mediaZero, now);
         StartSegment(unit, nextSequence);
     }
 
     public void Drop() => DroppedBeforeStart++;
 
     /// <summary>The publisher is gone: the held sample takes a nominal duration and the last segment closes.</summary>
-    public void End(DateTimeOffset mediaZero)
+    public void End(DateTimeOffset mediaZero, DateTimeOffset now)
     {
         if (_inSegment)
         {
             FlushPending(null);
-            CloseSegment(mediaZero);
+            CloseSegment(mediaZero, now);
         }
 
         _ended = true;
@@ -168,7 +174,7 @@ internal sealed class TrackSegmenter
         return (long)Math.Round(_config.Timescale / fps);
     }
 
-    private void ClosePart(DateTimeOffset mediaZero)
+    private void ClosePart(DateTimeOffset mediaZero, DateTimeOffset now)
     {
         if (_partSamples.Count == 0)
         {
@@ -177,14 +183,14 @@ internal sealed class TrackSegmenter
 
         byte[] bytes = CmafFragment.WriteChunk(_config, _fragmentSequence++, _partSamples);
         long duration = _partSamples.Sum(s => (long)s.Duration);
-        _parts.Add(new CmafPart(_parts.Count, _partSamples[0].Dts, duration, _partIndependent, bytes));
+        _parts.Add(new CmafPart(_parts.Count, _partSamples[0].Dts, duration, _partIndependent, bytes, now));
         _partSamples.Clear();
         Publish(CurrentSegment(mediaZero, complete: false));
     }
 
-    private void CloseSegment(DateTimeOffset mediaZero)
+    private void CloseSegment(DateTimeOffset mediaZero, DateTimeOffset now)
     {
-        ClosePart(mediaZero);
+        ClosePart(mediaZero, now);
         _inSegment = false;
         if (_parts.Count == 0)
         {

@@ -78,8 +78,13 @@ public static class HlsPlaylistWriter
         return sb.ToString();
     }
 
-    /// <summary>A rendition's media playlist: the last <see cref="PackagingOptions.PlaylistSegments"/> complete segments.</summary>
-    public static string Media(StreamOutput stream, TrackSnapshot track, PackagingOptions options)
+    /// <summary>
+    /// A rendition's media playlist: the last <see cref="PackagingOptions.PlaylistSegments"/> complete
+    /// segments, and with low latency on, the parts of the recent ones and of the segment in
+    /// production, a preload hint for the next part, and reports on the other renditions.
+    /// <paramref name="skip"/> asks for a delta update (EXT-X-SKIP).
+    /// </summary>
+    public static string Media(StreamOutput stream, TrackSnapshot track, PackagingOptions options, bool skip = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(track);
@@ -87,13 +92,39 @@ public static class HlsPlaylistWriter
         IReadOnlyList<CmafSegment> all = track.Segments;
         int first = Math.Max(0, all.Count - options.PlaylistSegments);
         double timescale = track.Config.Timescale;
+        bool lowLatency = options.LowLatency && !track.Ended;
+        double partTarget = options.PartTarget.TotalSeconds;
+        double canSkipUntil = 6.0 * track.TargetDurationSeconds;
 
-        var sb = new StringBuilder(1024);
-        sb.Append("#EXTM3U\n#EXT-X-VERSION:7\n");
+        // §4.4.5.2: segments whose end is more than CAN-SKIP-UNTIL before the end of the playlist
+        // may be replaced by EXT-X-SKIP in a delta update.
+        int skipped = 0;
+        if (skip && lowLatency && all.Count > first)
+        {
+            long end = all[^1].Start + all[^1].Duration;
+            while (first + skipped < all.Count && (end - (all[first + skipped].Start + all[first + skipped].Duration)) / timescale > canSkipUntil)
+            {
+                skipped++;
+            }
+        }
+
+        var sb = new StringBuilder(2048);
+        sb.Append("#EXTM3U\n");
+
+        // Version 9 where EXT-X-SKIP is used (§4.4.5.2); 7 otherwise (fMP4 with EXT-X-MAP).
+        sb.Append(skipped > 0 ? "#EXT-X-VERSION:9\n" : "#EXT-X-VERSION:7\n");
 
         // §4.4.3.1: "The EXTINF duration of each Media Segment in the Playlist file, when rounded to
         // the nearest integer, MUST be less than or equal to the target duration".
         sb.Append(Inv($"#EXT-X-TARGETDURATION:{track.TargetDurationSeconds}\n"));
+        if (lowLatency)
+        {
+            // §4.4.3.8: PART-HOLD-BACK "MUST be at least three times the Part Target Duration";
+            // CAN-SKIP-UNTIL "MUST be at least six times the Target Duration".
+            sb.Append(Inv($"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL={canSkipUntil:F1},PART-HOLD-BACK={3 * partTarget:F3}\n"));
+            sb.Append(Inv($"#EXT-X-PART-INF:PART-TARGET={partTarget:F3}\n"));
+        }
+
         long mediaSequence = all.Count > first ? all[first].Sequence : (track.Current?.Sequence ?? 1);
         sb.Append(Inv($"#EXT-X-MEDIA-SEQUENCE:{mediaSequence}\n"));
         sb.Append("#EXT-X-DISCONTINUITY-SEQUENCE:0\n");
@@ -103,10 +134,23 @@ public static class HlsPlaylistWriter
         }
 
         sb.Append("#EXT-X-MAP:URI=\"").Append(track.InitName).Append("\"\n");
-        for (int i = first; i < all.Count; i++)
+        if (skipped > 0)
+        {
+            sb.Append(Inv($"#EXT-X-SKIP:SKIPPED-SEGMENTS={skipped}\n"));
+        }
+
+        // §6.2.2: EXT-X-PART tags SHOULD be removed once more than three target durations from the end.
+        long playlistEnd = track.Current is { } cur ? cur.Start + cur.Duration : all.Count > 0 ? all[^1].Start + all[^1].Duration : 0;
+        long partsFrom = playlistEnd - (long)(3 * track.TargetDurationSeconds * timescale);
+        for (int i = first + skipped; i < all.Count; i++)
         {
             CmafSegment s = all[i];
             sb.Append("#EXT-X-PROGRAM-DATE-TIME:").Append(FormatDate(s.ProgramDateTime)).Append('\n');
+            if (lowLatency && !track.Ended && s.Start + s.Duration > partsFrom)
+            {
+                AppendParts(sb, stream, s, timescale);
+            }
+
             sb.Append(Inv($"#EXTINF:{s.Duration / timescale:F3},\n"));
             sb.Append(CmafNames.Segment(stream.Session, s.Sequence)).Append('\n');
         }
@@ -114,9 +158,41 @@ public static class HlsPlaylistWriter
         if (track.Ended)
         {
             sb.Append("#EXT-X-ENDLIST\n");
+            return sb.ToString();
+        }
+
+        if (lowLatency)
+        {
+            (long nextSequence, int nextPart) = (all.Count > 0 ? all[^1].Sequence + 1 : 1, 0);
+            if (track.Current is { } current)
+            {
+                sb.Append("#EXT-X-PROGRAM-DATE-TIME:").Append(FormatDate(current.ProgramDateTime)).Append('\n');
+                AppendParts(sb, stream, current, timescale);
+                (nextSequence, nextPart) = (current.Sequence, current.Parts.Count);
+            }
+
+            // §4.4.5.3: the part being produced, so players can ask for it before it exists.
+            sb.Append("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"").Append(CmafNames.Part(stream.Session, nextSequence, nextPart)).Append("\"\n");
+            foreach (TrackSnapshot other in stream.Tracks.Select(t => t.Snapshot).Where(t => t.Rendition != track.Rendition))
+            {
+                (long msn, int part) = other.LastPart();
+                if (msn > 0)
+                {
+                    sb.Append(Inv($"#EXT-X-RENDITION-REPORT:URI=\"../{other.Rendition}/index.m3u8\",LAST-MSN={msn},LAST-PART={part}\n"));
+                }
+            }
         }
 
         return sb.ToString();
+    }
+
+    private static void AppendParts(StringBuilder sb, StreamOutput stream, CmafSegment segment, double timescale)
+    {
+        foreach (CmafPart part in segment.Parts)
+        {
+            sb.Append(Inv($"#EXT-X-PART:DURATION={part.Duration / timescale:F3},URI=\"{CmafNames.Part(stream.Session, segment.Sequence, part.Index)}\""));
+            sb.Append(part.Independent ? ",INDEPENDENT=YES\n" : "\n");
+        }
     }
 
     /// <summary>ISO 8601 with milliseconds and a Z, as EXT-X-PROGRAM-DATE-TIME wants it.</summary>

@@ -50,10 +50,70 @@ internal static class LiveEndpoints
             return NotFound(context);
         }
 
-        // A player that asks before the first segment exists waits for it rather than reading an empty playlist.
-        await WaitAsync(output, () => output.Find(rendition) is { } t && (t.Segments.Count > 0 || t.Ended), http.Value.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
-        TrackSnapshot track = output.Find(rendition)!;
-        return Text(context, HlsPlaylistWriter.Media(output, track, packaging.Options), PlaylistType, http.Value);
+        PackagingOptions options = packaging.Options;
+        IQueryCollection query = context.Request.Query;
+        bool skip = query["_HLS_skip"] is { Count: > 0 } s && s[0] is "YES" or "v2";
+        if (!TryParseDirectives(query, out long? msn, out int? part))
+        {
+            return Results.BadRequest("_HLS_msn must be a number; _HLS_part needs _HLS_msn");
+        }
+
+        if (msn is { } wantedMsn && options.LowLatency)
+        {
+            // §6.2.5.2 Blocking Playlist Reload: hold until the segment (or part) exists.
+            TrackSnapshot track = output.Find(rendition)!;
+            (long lastMsn, int lastPart) = track.LastPart();
+            int advancePartLimit = options.PartTarget < TimeSpan.FromSeconds(1) ? (int)Math.Ceiling(3 / options.PartTarget.TotalSeconds) : 3;
+            bool tooFar = wantedMsn > lastMsn + 2
+                || (part is { } p && wantedMsn == lastMsn && p > lastPart + advancePartLimit);
+            if (tooFar && !track.Ended)
+            {
+                // "the server SHOULD immediately return Bad Request, such as HTTP 400".
+                return Results.BadRequest("_HLS_msn/_HLS_part too far ahead of the live edge");
+            }
+
+            TimeSpan hold = TimeSpan.FromSeconds(3 * track.TargetDurationSeconds);
+            bool ready = await WaitAsync(output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(wantedMsn, part)), hold, context.RequestAborted).ConfigureAwait(false);
+            if (!ready)
+            {
+                // Not there within three target durations: tell the client to try again.
+                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+            }
+        }
+        else
+        {
+            // A player that asks before the first segment exists waits for it rather than reading an empty playlist.
+            await WaitAsync(output, () => output.Find(rendition) is { } t && (t.Segments.Count > 0 || t.Ended), http.Value.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        return Text(context, HlsPlaylistWriter.Media(output, output.Find(rendition)!, options, skip), PlaylistType, http.Value);
+    }
+
+    private static bool TryParseDirectives(IQueryCollection query, out long? msn, out int? part)
+    {
+        msn = null;
+        part = null;
+        if (query["_HLS_msn"] is { Count: > 0 } m)
+        {
+            if (!long.TryParse(m[0], NumberStyles.None, CultureInfo.InvariantCulture, out long value))
+            {
+                return false;
+            }
+
+            msn = value;
+        }
+
+        if (query["_HLS_part"] is { Count: > 0 } p)
+        {
+            if (msn is null || !int.TryParse(p[0], NumberStyles.None, CultureInfo.InvariantCulture, out int value))
+            {
+                return false;
+            }
+
+            part = value;
+        }
+
+        return true;
     }
 
     private static async Task<IResult> Mpd(string app, string name, PackagingService packaging, TimeProvider time, IOptions<HttpOptions> http, HttpContext context)
@@ -70,11 +130,19 @@ internal static class LiveEndpoints
         return text is null ? NotFound(context) : Text(context, text, MpdType, http.Value);
     }
 
-    private static IResult MediaFile(string app, string name, string rendition, string file, PackagingService packaging, HttpContext context)
+    private static async Task<IResult> MediaFile(string app, string name, string rendition, string file, PackagingService packaging, HttpContext context)
     {
         if (packaging.Find(app, name) is not { } output || output.Find(rendition) is not { } track)
         {
             return NotFound(context);
+        }
+
+        // §6.2.6: a request for the preload-hinted part is held until that part is complete.
+        if (CmafNames.TryParsePart(file, output.Session, out long hintedSequence, out int hintedPart)
+            && !track.HasPart(hintedSequence, hintedPart) && IsNextPart(track, hintedSequence, hintedPart))
+        {
+            await WaitAsync(output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(hintedSequence, hintedPart)), TimeSpan.FromSeconds(3 * track.TargetDurationSeconds), context.RequestAborted).ConfigureAwait(false);
+            track = output.Find(rendition)!;
         }
 
         if (file == track.InitName)
@@ -99,20 +167,35 @@ internal static class LiveEndpoints
         return NotFound(context);
     }
 
-    private static async Task WaitAsync(StreamOutput output, Func<bool> ready, TimeSpan limit, CancellationToken aborted)
+    /// <summary>The part the playlist's preload hint names: the next one of the growing segment, or the first of the next.</summary>
+    private static bool IsNextPart(TrackSnapshot track, long sequence, int part)
+    {
+        (long lastMsn, int lastPart) = track.LastPart();
+        return (sequence == lastMsn && part == lastPart + 1) || (sequence == lastMsn + 1 && part == 0);
+    }
+
+    /// <summary>Waits for a change that makes <paramref name="ready"/> true; false when the limit passed first.</summary>
+    private static async Task<bool> WaitAsync(StreamOutput output, Func<bool> ready, TimeSpan limit, CancellationToken aborted)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timeout.CancelAfter(limit);
         try
         {
-            while (!ready())
+            while (true)
             {
-                await output.Changed.NextChange.WaitAsync(timeout.Token).ConfigureAwait(false);
+                // Take the signal's task before checking, so a change in between is not missed.
+                Task next = output.Changed.NextChange;
+                if (ready())
+                {
+                    return true;
+                }
+
+                await next.WaitAsync(timeout.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
         {
-            // Answer with what there is.
+            return ready();
         }
     }
 
