@@ -30,7 +30,7 @@ public sealed class HlsDashTests : IAsyncLifetime
         await using ToolProcess publisher = ToolProcess.Start("ffmpeg", Ffmpeg.PublishTestSource(_gateway.RtmpUrl("live", "abr"), null, seconds: 20));
 
         // The multivariant playlist is there as soon as the sequence headers are.
-        string multivariant = await PollTextAsync("/live/abr/index.m3u8", TimeSpan.FromSeconds(10));
+        string multivariant = await _gateway.GetWhenReadyAsync(_http, "/live/abr/index.m3u8", TimeSpan.FromSeconds(10));
         double firstPlaylistSeconds = clock.Elapsed.TotalSeconds;
         Assert.True(firstPlaylistSeconds < 3, $"multivariant playlist after {firstPlaylistSeconds:F1} s");
         Assert.Contains("CODECS=\"avc1.64001f,mp4a.40.2\"", multivariant, StringComparison.Ordinal);
@@ -58,7 +58,7 @@ public sealed class HlsDashTests : IAsyncLifetime
     public async Task Http_ContentTypesCachingCorsAndUnknownStreams()
     {
         await using ToolProcess publisher = ToolProcess.Start("ffmpeg", Ffmpeg.PublishTestSource(_gateway.RtmpUrl("live", "headers"), null, seconds: 8, width: 320, height: 240));
-        string media = await PollTextAsync("/live/headers/source/index.m3u8", TimeSpan.FromSeconds(15));
+        string media = await _gateway.GetWhenReadyAsync(_http, "/live/headers/source/index.m3u8", TimeSpan.FromSeconds(15));
         string init = media.Split('\n').Single(l => l.StartsWith("#EXT-X-MAP:", StringComparison.Ordinal)).Split('"')[1];
         string segment = media.Split('\n').First(l => l.EndsWith(".m4s", StringComparison.Ordinal));
 
@@ -157,22 +157,6 @@ public sealed class HlsDashTests : IAsyncLifetime
         finally
         {
             Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private async Task<string> PollTextAsync(string path, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            using HttpResponseMessage response = await _http.GetAsync(Url(path));
-            if (response.IsSuccessStatusCode)
-            {
-                return await response.Content.ReadAsStringAsync();
-            }
-
-            Assert.True(deadline.Elapsed < timeout, $"{path} still {(int)response.StatusCode} after {timeout}");
-            await Task.Delay(100);
         }
     }
 

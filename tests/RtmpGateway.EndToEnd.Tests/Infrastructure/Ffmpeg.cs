@@ -30,6 +30,10 @@ public static partial class Ffmpeg
         ];
     }
 
+    /// <summary>A low-latency publish: testsrc2 at 30 fps, GOP 1 s, x264 zerolatency (no B-frames, no lookahead).</summary>
+    public static string[] PublishLowLatency(string rtmpUrl, int seconds, int width = 640, int height = 360)
+        => PublishTestSource(rtmpUrl, null, seconds, width, height, 30, "-tune", "zerolatency", "-g", "30", "-keyint_min", "30");
+
     public sealed record ProbedStream(string CodecType, int Packets, byte[] Extradata);
 
     /// <summary>ffprobe's own packet counts and extradata for a file.</summary>

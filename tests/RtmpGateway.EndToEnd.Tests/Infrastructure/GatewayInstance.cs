@@ -34,6 +34,8 @@ public sealed class GatewayInstance : IAsyncDisposable
 
     public StreamRegistry Registry => _app.Services.GetRequiredService<StreamRegistry>();
 
+    public IServiceProvider Services => _app.Services;
+
     public string RtmpUrl(string app, string name) => $"rtmp://127.0.0.1:{RtmpEndPoint.Port}/{app}/{name}";
 
     public static async Task<GatewayInstance> StartAsync(params string[] extraArgs)
@@ -53,6 +55,24 @@ public sealed class GatewayInstance : IAsyncDisposable
         string http = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         instance.HttpBase = new Uri(http);
         return instance;
+    }
+
+    /// <summary>GETs a path until it answers 200 (the stream and its track exist), failing after the timeout.</summary>
+    public async Task<string> GetWhenReadyAsync(HttpClient http, string path, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            using HttpResponseMessage response = await http.GetAsync(new Uri(HttpBase, path));
+            if (response.IsSuccessStatusCode)
+            {
+                return await response.Content.ReadAsStringAsync();
+            }
+
+            Assert.True(deadline.Elapsed < timeout, $"{path} still {(int)response.StatusCode} after {timeout}");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>Waits until a stream is live (or fails after the timeout).</summary>
