@@ -137,6 +137,33 @@ public sealed partial class LowLatencyHlsTests : IAsyncLifetime
         Assert.Contains("CAN-SKIP-UNTIL=6.0", full, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task LowLatencyDash_SegmentInProduction_IsSentChunkByChunkWithTheFinishedBytes()
+    {
+        await using ToolProcess publisher = ToolProcess.Start("ffmpeg", Ffmpeg.PublishLowLatency(_gateway.RtmpUrl("live", "chunked"), seconds: 10, width: 320, height: 240));
+        string mpd = await _gateway.GetWhenReadyAsync(_http, "/live/chunked/manifest.mpd", TimeSpan.FromSeconds(20));
+        Assert.Contains("availabilityTimeComplete=\"false\"", mpd, StringComparison.Ordinal);
+
+        // Ask for the segment after the newest complete one: it is being produced (or about to be).
+        TrackSnapshot track = Output("chunked").Find("source")!;
+        long sequence = track.Segments[^1].Sequence + 1;
+        string file = CmafNames.Segment(Output("chunked").Session, sequence);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url("/live/chunked/source/" + file));
+        using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        DateTimeOffset headers = DateTimeOffset.UtcNow;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.TransferEncodingChunked, "not chunked");
+        byte[] streamed = await response.Content.ReadAsByteArrayAsync();
+
+        // The whole segment arrived, as the finished segment's bytes, and the first bytes came before it was finished.
+        CmafSegment finished = Output("chunked").Find("source")!.FindSegment(sequence)!;
+        Assert.True(finished.IsComplete);
+        Assert.True(headers < finished.Parts[^1].CreatedAt, $"headers at {headers:O}, last chunk made at {finished.Parts[^1].CreatedAt:O}");
+        byte[] whole = await _http.GetByteArrayAsync(Url("/live/chunked/source/" + file));
+        Assert.Equal(whole, streamed);
+        Assert.Equal("styp"u8.ToArray(), streamed[4..8]);
+    }
+
     [GeneratedRegex("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"([^\"]+)\"")]
     private static partial Regex PreloadHint();
 

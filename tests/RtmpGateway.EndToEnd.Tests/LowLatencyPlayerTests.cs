@@ -55,6 +55,7 @@ public sealed class LowLatencyPlayerTests : IAsyncLifetime
 
     [Theory]
     [InlineData("hls")]
+    [InlineData("dash")]
     public async Task LowLatencyPlayer_Plays20sWithoutLongStalls_PrintsLatency(string tech)
     {
         await using ToolProcess publisher = ToolProcess.Start("ffmpeg", Ffmpeg.PublishLowLatency(_gateway.RtmpUrl("live", "ll"), seconds: 40));

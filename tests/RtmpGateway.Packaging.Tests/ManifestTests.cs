@@ -73,11 +73,25 @@ public class ManifestTests
         Assert.Contains("type=\"dynamic\"", mpd, StringComparison.Ordinal);
         Assert.Contains("availabilityStartTime=\"2026-11-23T12:00:00.000Z\"", mpd, StringComparison.Ordinal);
         Assert.Contains("profiles=\"urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019\"", mpd, StringComparison.Ordinal);
-        Assert.Contains("<SegmentTemplate timescale=\"90000\" initialization=\"source/init-s1-1.mp4\" media=\"$RepresentationID$/seg-s1-$Number$.m4s\" startNumber=\"1\" presentationTimeOffset=\"0\">", mpd, StringComparison.Ordinal);
-        Assert.Contains("<S t=\"0\" d=\"180000\" r=\"3\" />", mpd, StringComparison.Ordinal);
+        // Low latency (the default): the segment in production is listed too, available early.
+        Assert.Contains("<SegmentTemplate timescale=\"90000\" initialization=\"source/init-s1-1.mp4\" media=\"$RepresentationID$/seg-s1-$Number$.m4s\" startNumber=\"1\" presentationTimeOffset=\"0\" availabilityTimeOffset=\"1.5\" availabilityTimeComplete=\"false\">", mpd, StringComparison.Ordinal);
+        Assert.Contains("<S t=\"0\" d=\"180000\" r=\"4\" />", mpd, StringComparison.Ordinal);
+        Assert.Contains("<ServiceDescription id=\"0\">", mpd, StringComparison.Ordinal);
+        Assert.Contains("<Latency target=\"2500\" min=\"1250\" max=\"7500\" />", mpd, StringComparison.Ordinal);
         Assert.Contains("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"http://127.0.0.1/api/time\" />", mpd, StringComparison.Ordinal);
         Assert.Contains("segmentAlignment=\"true\" startWithSAP=\"1\"", mpd, StringComparison.Ordinal);
         Assert.Contains("<AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"2\" />", mpd, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dash_LiveWithoutLowLatency_ListsOnlyCompleteSegments()
+    {
+        StreamOutput output = StreamPackagerTests.Feed(10, end: false).Output;
+        string mpd = DashManifestWriter.Write(output, new PackagingOptions { LowLatency = false }, StreamPackagerTests.Wall.AddSeconds(10), "http://127.0.0.1/api/time")!;
+
+        Assert.Contains("<SegmentTemplate timescale=\"90000\" initialization=\"source/init-s1-1.mp4\" media=\"$RepresentationID$/seg-s1-$Number$.m4s\" startNumber=\"1\" presentationTimeOffset=\"0\">", mpd, StringComparison.Ordinal);
+        Assert.Contains("<S t=\"0\" d=\"180000\" r=\"3\" />", mpd, StringComparison.Ordinal);
+        Assert.DoesNotContain("ServiceDescription", mpd, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -58,6 +58,26 @@ public static class DashManifestWriter
                 xml.WriteAttributeString("mediaPresentationDuration", Duration(total));
             }
 
+            bool lowLatency = live && options.LowLatency;
+            if (lowLatency)
+            {
+                // DASH-IF low-latency modes: the latency a player should aim for, and how it may
+                // change its playback rate to get there.
+                double target = Math.Round((3 * options.PartTarget.TotalMilliseconds) + 1000);
+                xml.WriteStartElement("ServiceDescription", Namespace);
+                xml.WriteAttributeString("id", "0");
+                xml.WriteStartElement("Latency", Namespace);
+                xml.WriteAttributeString("target", Inv((long)target));
+                xml.WriteAttributeString("min", Inv((long)(target / 2)));
+                xml.WriteAttributeString("max", Inv((long)(target * 3)));
+                xml.WriteEndElement();
+                xml.WriteStartElement("PlaybackRate", Namespace);
+                xml.WriteAttributeString("min", "0.96");
+                xml.WriteAttributeString("max", "1.04");
+                xml.WriteEndElement();
+                xml.WriteEndElement();
+            }
+
             xml.WriteStartElement("Period", Namespace);
             xml.WriteAttributeString("id", "0");
             xml.WriteAttributeString("start", "PT0S");
@@ -74,7 +94,7 @@ public static class DashManifestWriter
                 xml.WriteAttributeString("maxHeight", Inv(videos.Max(v => v.Config.Height)));
                 foreach (TrackSnapshot video in videos.OrderByDescending(v => v.Config.Height))
                 {
-                    WriteRepresentation(xml, stream, video, options, offsetSeconds, 2_000_000);
+                    WriteRepresentation(xml, stream, video, options, offsetSeconds, 2_000_000, lowLatency);
                 }
 
                 xml.WriteEndElement();
@@ -89,7 +109,7 @@ public static class DashManifestWriter
                 xml.WriteAttributeString("lang", "und");
                 xml.WriteAttributeString("segmentAlignment", "true");
                 xml.WriteAttributeString("startWithSAP", "1");
-                WriteRepresentation(xml, stream, audio, options, offsetSeconds, 128_000);
+                WriteRepresentation(xml, stream, audio, options, offsetSeconds, 128_000, lowLatency);
                 xml.WriteEndElement();
             }
 
@@ -117,7 +137,7 @@ public static class DashManifestWriter
         return first == 0 ? all : [.. all.Skip(first)];
     }
 
-    private static void WriteRepresentation(XmlWriter xml, StreamOutput stream, TrackSnapshot track, PackagingOptions options, double offsetSeconds, long fallbackBitrate)
+    private static void WriteRepresentation(XmlWriter xml, StreamOutput stream, TrackSnapshot track, PackagingOptions options, double offsetSeconds, long fallbackBitrate, bool lowLatency)
     {
         CodecConfig c = track.Config;
         (long peak, _) = HlsPlaylistWriter.Bitrates(track, fallbackBitrate);
@@ -154,6 +174,20 @@ public static class DashManifestWriter
         xml.WriteAttributeString("media", CmafNames.SegmentTemplate(stream.Session));
         xml.WriteAttributeString("startNumber", Inv(listed.Count > 0 ? listed[0].Sequence : 1));
         xml.WriteAttributeString("presentationTimeOffset", Inv((long)Math.Round(offsetSeconds * c.Timescale)));
+        if (lowLatency)
+        {
+            // The segment in production is listed with its expected duration and may be fetched
+            // once its first chunk could exist: availabilityTimeOffset = segment - chunk duration;
+            // the server sends it with chunked transfer encoding as its chunks appear.
+            xml.WriteAttributeString("availabilityTimeOffset", Math.Round(options.SegmentTarget.TotalSeconds - options.PartTarget.TotalSeconds, 3).ToString("0.###", CultureInfo.InvariantCulture));
+            xml.WriteAttributeString("availabilityTimeComplete", "false");
+            if (track.Current is { } current)
+            {
+                long expected = listed.Count > 0 ? listed[^1].Duration : (long)(options.SegmentTarget.TotalSeconds * c.Timescale);
+                listed = [.. listed, new CmafSegment(current.Sequence, current.Start, Math.Max(expected, current.Duration), current.ProgramDateTime, current.Parts, false, current.Independent)];
+            }
+        }
+
         xml.WriteStartElement("SegmentTimeline", Namespace);
         WriteTimeline(xml, listed);
         xml.WriteEndElement();

@@ -150,12 +150,21 @@ internal static class LiveEndpoints
             return Bytes(context, track.Init, InitType);
         }
 
-        if (CmafNames.TryParseSegment(file, output.Session, out long sequence)
-            && track.FindSegment(sequence) is { IsComplete: true } segment)
+        if (CmafNames.TryParseSegment(file, output.Session, out long sequence))
         {
-            var buffer = new ArrayBufferWriter<byte>(segment.ByteLength + 64);
-            segment.CopyTo(buffer, CmafFragment.SegmentTypeBox);
-            return Bytes(context, buffer.WrittenMemory, SegmentType);
+            if (track.FindSegment(sequence) is { IsComplete: true } segment)
+            {
+                var buffer = new ArrayBufferWriter<byte>(segment.ByteLength + 64);
+                segment.CopyTo(buffer, CmafFragment.SegmentTypeBox);
+                return Bytes(context, buffer.WrittenMemory, SegmentType);
+            }
+
+            (long lastMsn, _) = track.LastPart();
+            if (!track.Ended && (track.Current?.Sequence == sequence || sequence == lastMsn + 1))
+            {
+                await StreamGrowingSegmentAsync(context, output, rendition, sequence, TimeSpan.FromSeconds(3 * track.TargetDurationSeconds)).ConfigureAwait(false);
+                return Results.Empty;
+            }
         }
 
         if (CmafNames.TryParsePart(file, output.Session, out long partSequence, out int partIndex)
@@ -165,6 +174,54 @@ internal static class LiveEndpoints
         }
 
         return NotFound(context);
+    }
+
+    /// <summary>
+    /// Low-latency DASH: the segment in production, sent with chunked transfer encoding chunk by
+    /// chunk as the packager makes them; the bytes are those of the finished segment.
+    /// </summary>
+    private static async Task StreamGrowingSegmentAsync(HttpContext context, StreamOutput output, string rendition, long sequence, TimeSpan stallLimit)
+    {
+        HttpResponse response = context.Response;
+        response.ContentType = SegmentType;
+        response.Headers.CacheControl = "no-cache";
+        await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+        await response.Body.WriteAsync(CmafFragment.SegmentTypeBox.ToArray(), context.RequestAborted).ConfigureAwait(false);
+        int sent = 0;
+        while (true)
+        {
+            Task next = output.Changed.NextChange;
+            TrackSnapshot? track = output.Find(rendition);
+            CmafSegment? segment = track?.FindSegment(sequence);
+            if (segment is not null)
+            {
+                for (; sent < segment.Parts.Count; sent++)
+                {
+                    await response.Body.WriteAsync(segment.Parts[sent].Bytes, context.RequestAborted).ConfigureAwait(false);
+                }
+
+                await response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+                if (segment.IsComplete)
+                {
+                    return;
+                }
+            }
+            else if (track is null || track.Ended || (track.Segments.Count > 0 && track.Segments[^1].Sequence >= sequence))
+            {
+                // Gone, ended, or cut without this segment: end the response where it is.
+                return;
+            }
+
+            try
+            {
+                await next.WaitAsync(stallLimit, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The publisher stalled: end the response with the chunks sent so far.
+                return;
+            }
+        }
     }
 
     /// <summary>The part the playlist's preload hint names: the next one of the growing segment, or the first of the next.</summary>
