@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using RtmpGateway.Packaging.Live;
 using RtmpGateway.Server.Live;
 using RtmpGateway.Server.Rtmp;
@@ -17,6 +18,10 @@ public static class GatewayApp
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
         });
+
+        // HTTP/2 alongside HTTP/1.1 on every endpoint (browsers negotiate it over TLS with ALPN):
+        // LL-HLS clients keep a blocking playlist request and part requests open side by side.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http1AndHttp2));
 
         builder.Services.AddSerilog(
             (services, logger) => logger
