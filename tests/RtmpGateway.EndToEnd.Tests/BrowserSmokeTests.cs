@@ -20,15 +20,6 @@ namespace RtmpGateway.EndToEnd.Tests;
 [Collection(EndToEndCollection.Name)]
 public sealed partial class BrowserSmokeTests : IClassFixture<BrowserSmokeTests.SmokeSite>
 {
-    /// <summary>What the failure message shows of the page (a JavaScript expression).</summary>
-    private const string PlayerState = """
-        ({ tech: gatewayPlayer.tech, engine: gatewayPlayer.engine, error: gatewayPlayer.error,
-           levels: gatewayPlayer.levels.map(l => l.label), currentTime: video.currentTime,
-           readyState: video.readyState, paused: video.paused, size: `${video.videoWidth}x${video.videoHeight}`,
-           videoError: video.error && video.error.message, frames: video.getVideoPlaybackQuality().totalVideoFrames,
-           status: document.getElementById('status').textContent })
-        """;
-
     private readonly SmokeSite _site;
 
     public BrowserSmokeTests(SmokeSite site)
@@ -43,8 +34,8 @@ public sealed partial class BrowserSmokeTests : IClassFixture<BrowserSmokeTests.
     {
         BrowserPage page = await _site.Browser.OpenAsync(new Uri(_site.BaseUri, $"/?stream=smoke&tech={tech}"), $"smoke-{tech}");
 
-        await page.WaitForAsync("gatewayPlayer.error !== null || (video.currentTime > 0 && video.videoWidth > 0)", TimeSpan.FromSeconds(20), PlayerState);
-        await AssertNoErrorAsync(page);
+        await page.WaitForAsync(PlayerPageProbe.StartedOrFailed, TimeSpan.FromSeconds(20), PlayerPageProbe.State);
+        await PlayerPageProbe.AssertNoErrorAsync(page);
         double start = await page.EvaluateAsync<double>("video.currentTime");
         Assert.StartsWith(engine, await page.EvaluateAsync<string>("gatewayPlayer.engine"), StringComparison.Ordinal);
 
@@ -58,11 +49,11 @@ public sealed partial class BrowserSmokeTests : IClassFixture<BrowserSmokeTests.
         int playingWidth = await page.EvaluateAsync<int>("video.videoWidth");
         int other = await page.EvaluateAsync<int>($"gatewayPlayer.levels.findIndex(l => l.width !== {playingWidth})");
         Assert.True(await page.EvaluateAsync<bool>($"gatewayPlayer.setLevel({other})"));
-        await page.WaitForAsync($"gatewayPlayer.error !== null || video.videoWidth === gatewayPlayer.levels[{other}].width", TimeSpan.FromSeconds(15), PlayerState);
-        await AssertNoErrorAsync(page);
+        await page.WaitForAsync($"gatewayPlayer.error !== null || video.videoWidth === gatewayPlayer.levels[{other}].width", TimeSpan.FromSeconds(15), PlayerPageProbe.State);
+        await PlayerPageProbe.AssertNoErrorAsync(page);
 
-        await page.WaitForAsync($"gatewayPlayer.error !== null || video.currentTime >= {start + 5}", TimeSpan.FromSeconds(20), PlayerState);
-        await AssertNoErrorAsync(page);
+        await page.WaitForAsync($"gatewayPlayer.error !== null || video.currentTime >= {start + 5}", TimeSpan.FromSeconds(20), PlayerPageProbe.State);
+        await PlayerPageProbe.AssertNoErrorAsync(page);
         Assert.True(await page.EvaluateAsync<int>("video.getVideoPlaybackQuality().totalVideoFrames") > 0);
         Assert.Null(await page.EvaluateAsync<double?>("gatewayPlayer.latency()")); // a VOD stream has no live edge
         await page.ScreenshotAsync("playing");
@@ -74,7 +65,7 @@ public sealed partial class BrowserSmokeTests : IClassFixture<BrowserSmokeTests.
     {
         BrowserPage page = await _site.Browser.OpenAsync(new Uri(_site.BaseUri, "/?stream=smoke&tech=dash&ll=1"), "streams");
 
-        await page.WaitForAsync("document.querySelectorAll('#streams button').length === 1", TimeSpan.FromSeconds(10), PlayerState);
+        await page.WaitForAsync("document.querySelectorAll('#streams button').length === 1", TimeSpan.FromSeconds(10), PlayerPageProbe.State);
         Assert.Equal("smoke", await page.EvaluateAsync<string>("document.querySelector('#streams button').dataset.name"));
         Assert.True(await page.EvaluateAsync<bool>("document.querySelector('#streams button').classList.contains('current')"));
         Assert.True(await page.EvaluateAsync<bool>("document.getElementById('notice').hidden"));
@@ -129,14 +120,6 @@ public sealed partial class BrowserSmokeTests : IClassFixture<BrowserSmokeTests.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(contentType, response.Content.Headers.ContentType?.ToString());
         Assert.Equal(cacheControl, response.Headers.CacheControl?.ToString());
-    }
-
-    private static async Task AssertNoErrorAsync(BrowserPage page)
-    {
-        if (await page.EvaluateAsync<string?>("gatewayPlayer.error") is { } error)
-        {
-            await page.FailAsync($"the player reported a fatal error: {error}", PlayerState);
-        }
     }
 
     [GeneratedRegex(@"^(\d+x\d+) \d+ kbps$")]

@@ -10,12 +10,6 @@ namespace RtmpGateway.EndToEnd.Tests;
 [Collection(EndToEndCollection.Name)]
 public sealed class GatewayPlayerTests : IAsyncLifetime
 {
-    private const string PlayerState = """
-        ({ tech: gatewayPlayer.tech, engine: gatewayPlayer.engine, error: gatewayPlayer.error,
-           currentTime: video.currentTime, readyState: video.readyState, paused: video.paused,
-           frames: video.getVideoPlaybackQuality().totalVideoFrames, status: document.getElementById('status').textContent })
-        """;
-
     private GatewayInstance _gateway = null!;
     private Browser _browser = null!;
 
@@ -40,14 +34,14 @@ public sealed class GatewayPlayerTests : IAsyncLifetime
         foreach ((string tech, string engine) in new[] { ("hls", "hls.js "), ("dash", "dash.js ") })
         {
             BrowserPage page = await _browser.OpenAsync(new Uri(_gateway.HttpBase, $"/?stream=browser&tech={tech}"), "gateway-" + tech);
-            await page.WaitForAsync("gatewayPlayer.error !== null || (video.currentTime > 0 && video.videoWidth > 0)", TimeSpan.FromSeconds(30), PlayerState);
-            await AssertNoErrorAsync(page);
+            await page.WaitForAsync(PlayerPageProbe.StartedOrFailed, TimeSpan.FromSeconds(30), PlayerPageProbe.State);
+            await PlayerPageProbe.AssertNoErrorAsync(page);
             Assert.StartsWith(engine, await page.EvaluateAsync<string>("gatewayPlayer.engine"), StringComparison.Ordinal);
             Assert.Equal(1280, await page.EvaluateAsync<int>("video.videoWidth"));
 
             double start = await page.EvaluateAsync<double>("video.currentTime");
-            await page.WaitForAsync($"gatewayPlayer.error !== null || video.currentTime >= {start + 5}", TimeSpan.FromSeconds(25), PlayerState);
-            await AssertNoErrorAsync(page);
+            await page.WaitForAsync($"gatewayPlayer.error !== null || video.currentTime >= {start + 5}", TimeSpan.FromSeconds(25), PlayerPageProbe.State);
+            await PlayerPageProbe.AssertNoErrorAsync(page);
             Assert.True(await page.EvaluateAsync<int>("video.getVideoPlaybackQuality().totalVideoFrames") > 0);
             Assert.NotNull(await page.EvaluateAsync<double?>("gatewayPlayer.latency()")); // live: there is a live edge
             await page.ScreenshotAsync("playing");
@@ -55,11 +49,4 @@ public sealed class GatewayPlayerTests : IAsyncLifetime
         }
     }
 
-    private static async Task AssertNoErrorAsync(BrowserPage page)
-    {
-        if (await page.EvaluateAsync<string?>("gatewayPlayer.error") is { } error)
-        {
-            await page.FailAsync($"the player reported a fatal error: {error}", PlayerState);
-        }
-    }
 }

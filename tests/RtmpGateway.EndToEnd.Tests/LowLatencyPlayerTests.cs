@@ -14,12 +14,6 @@ namespace RtmpGateway.EndToEnd.Tests;
 [Collection(EndToEndCollection.Name)]
 public sealed class LowLatencyPlayerTests : IAsyncLifetime
 {
-    private const string PlayerState = """
-        ({ tech: gatewayPlayer.tech, error: gatewayPlayer.error, currentTime: video.currentTime,
-           readyState: video.readyState, paused: video.paused, stalls: window.__stalls,
-           status: document.getElementById('status').textContent })
-        """;
-
     // Stall tracking: each 'waiting' until the next 'playing' is one stall.
     private const string TrackStalls = """
         (() => {
@@ -62,7 +56,7 @@ public sealed class LowLatencyPlayerTests : IAsyncLifetime
         await _gateway.WaitForStreamAsync("live", "ll", TimeSpan.FromSeconds(20));
 
         BrowserPage page = await _browser.OpenAsync(new Uri(_gateway.HttpBase, $"/?stream=ll&tech={tech}&ll=1"), "ll-" + tech);
-        await page.WaitForAsync("gatewayPlayer.error !== null || (video.currentTime > 0 && video.videoWidth > 0)", TimeSpan.FromSeconds(30), PlayerState);
+        await page.WaitForAsync(PlayerPageProbe.StartedOrFailed, TimeSpan.FromSeconds(30), PlayerPageProbe.State);
         Assert.Null(await page.EvaluateAsync<string?>("gatewayPlayer.error"));
         Assert.True(await page.EvaluateAsync<bool>(TrackStalls));
 
@@ -80,7 +74,7 @@ public sealed class LowLatencyPlayerTests : IAsyncLifetime
 
         if (await page.EvaluateAsync<string?>("gatewayPlayer.error") is { } error)
         {
-            await page.FailAsync("fatal player error: " + error, PlayerState);
+            await page.FailAsync("fatal player error: " + error, PlayerPageProbe.State);
         }
 
         double played = await page.EvaluateAsync<double>("video.currentTime") - start;
