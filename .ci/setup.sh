@@ -13,7 +13,7 @@ packages=(ffmpeg libavcodec59 libavformat59 libavfilter8 libswscale6 libavutil57
 # The tests: docker-compose to check docker-compose.yml, Chromium for the player page's browser tests
 # (Playwright drives Debian's /usr/bin/chromium; it never downloads a browser).
 if [ "$want_tests" = 1 ]; then
-  packages+=(docker-compose chromium)
+  packages+=(docker-compose chromium gcc pkg-config libavcodec-dev libavutil-dev libswscale-dev libavfilter-dev libswresample-dev libavformat-dev)
 fi
 # The player page: node and npm install hls.js and dash.js from the npm registry. Debian's packages
 # only when none are on PATH, so a node from elsewhere (NodeSource, nvm) is kept.
