@@ -23,6 +23,11 @@ public sealed class StreamPackager
     private readonly StreamOutput _output;
     private readonly PackagingOptions _options;
     private readonly Queue<(long Sequence, long Time90k)> _videoBoundaries = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Rung> _rungs = new(StringComparer.Ordinal);
+
+    // The source's recent segment starts, for ladder rungs that join after the first ones.
+    private readonly Queue<(long Sequence, long Dts)> _recentBoundaries = new();
     private TrackSegmenter? _video;
     private TrackSegmenter? _audio;
     private long _nextSequence = 1;
@@ -44,6 +49,14 @@ public sealed class StreamPackager
     public void OnCodecConfig(CodecConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        lock (_gate)
+        {
+            OnCodecConfigLocked(config);
+        }
+    }
+
+    private void OnCodecConfigLocked(CodecConfig config)
+    {
         DateTimeOffset zero = _output.MediaTimeZero ?? _output.PublishedAt;
         DateTimeOffset now = _lastReceived ?? _output.PublishedAt;
         if (config.Kind == MediaKind.Video)
@@ -70,6 +83,14 @@ public sealed class StreamPackager
     /// <summary>One access unit, with the wall clock at which it was received.</summary>
     public void OnAccessUnit(in AccessUnit unit, DateTimeOffset receivedAt)
     {
+        lock (_gate)
+        {
+            OnAccessUnitLocked(unit, receivedAt);
+        }
+    }
+
+    private void OnAccessUnitLocked(in AccessUnit unit, DateTimeOffset receivedAt)
+    {
         if (_output.EndedAt is not null)
         {
             return;
@@ -94,11 +115,100 @@ public sealed class StreamPackager
     /// <summary>The publisher left: every track flushes its last segment; playlists get ENDLIST, the MPD turns static.</summary>
     public void End(DateTimeOffset now)
     {
-        DateTimeOffset zero = _output.MediaTimeZero ?? _output.PublishedAt;
-        _video?.End(zero, now);
-        _audio?.End(zero, now);
-        _output.EndedAt = now;
-        _output.Changed.Signal();
+        lock (_gate)
+        {
+            DateTimeOffset zero = _output.MediaTimeZero ?? _output.PublishedAt;
+            _video?.End(zero, now);
+            _audio?.End(zero, now);
+            foreach (Rung rung in _rungs.Values)
+            {
+                rung.Segmenter.End(zero, now);
+            }
+
+            _output.EndedAt = now;
+            _output.Changed.Signal();
+        }
+    }
+
+    /// <summary>A transcoded rendition (a ladder rung) of the source video, named by its path segment (e.g. "720p").</summary>
+    public void OnRungConfig(string rendition, CodecConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        lock (_gate)
+        {
+            if (_rungs.TryGetValue(rendition, out Rung? rung))
+            {
+                if (!rung.Segmenter.Config.SameRecord(config))
+                {
+                    rung.Segmenter.ChangeConfig(config, _output.MediaTimeZero ?? _output.PublishedAt, _lastReceived ?? _output.PublishedAt);
+                }
+
+                return;
+            }
+
+            rung = new Rung(new TrackSegmenter(_output, rendition, config, _options), new Queue<(long, long)>(_recentBoundaries));
+            _rungs.Add(rendition, rung);
+        }
+    }
+
+    /// <summary>
+    /// One access unit of a rung. Rungs are encoded with an IDR at each source keyframe and the
+    /// source's decode times, so a rung starts and cuts segments exactly where the source did, with
+    /// the same sequence numbers.
+    /// </summary>
+    public void OnRungAccessUnit(string rendition, in AccessUnit unit, DateTimeOffset receivedAt)
+    {
+        lock (_gate)
+        {
+            if (_output.EndedAt is not null || !_rungs.TryGetValue(rendition, out Rung? rung) || _output.MediaTimeZero is not { } zero)
+            {
+                return;
+            }
+
+            AccessUnit u = rung.Segmenter.Monotonic(unit);
+            (long Sequence, long Dts)? boundary = null;
+            while (rung.Boundaries.TryPeek(out var b) && u.Dts >= b.Dts)
+            {
+                boundary = rung.Boundaries.Dequeue();
+            }
+
+            if (!rung.Segmenter.InSegment)
+            {
+                if (boundary is { } first && u.IsKeyframe && u.Dts == first.Dts)
+                {
+                    rung.Segmenter.StartSegment(u, first.Sequence);
+                }
+                else
+                {
+                    rung.Segmenter.Drop();
+                }
+            }
+            else if (boundary is { } next && u.IsKeyframe)
+            {
+                rung.Segmenter.CutBefore(u, next.Sequence, zero, receivedAt);
+            }
+            else
+            {
+                rung.Segmenter.Continue(u, zero, receivedAt);
+            }
+        }
+    }
+
+    private sealed record Rung(TrackSegmenter Segmenter, Queue<(long Sequence, long Dts)> Boundaries);
+
+    private void AnnounceBoundary(long sequence, long dts)
+    {
+        _videoBoundaries.Enqueue((sequence, dts));
+        _recentBoundaries.Enqueue((sequence, dts));
+        while (_recentBoundaries.Count > 32)
+        {
+            _recentBoundaries.Dequeue();
+        }
+
+        foreach (Rung rung in _rungs.Values)
+        {
+            rung.Boundaries.Enqueue((sequence, dts));
+        }
     }
 
     private void AddVideo(TrackSegmenter video, in AccessUnit unit, DateTimeOffset zero, DateTimeOffset now)
@@ -114,7 +224,7 @@ public sealed class StreamPackager
 
             long sequence = _nextSequence++;
             video.StartSegment(unit, sequence);
-            _videoBoundaries.Enqueue((sequence, unit.Dts));
+            AnnounceBoundary(sequence, unit.Dts);
             return;
         }
 
@@ -130,7 +240,7 @@ public sealed class StreamPackager
 
             long sequence = _nextSequence++;
             video.CutBefore(unit, sequence, zero, now);
-            _videoBoundaries.Enqueue((sequence, unit.Dts));
+            AnnounceBoundary(sequence, unit.Dts);
         }
         else
         {
