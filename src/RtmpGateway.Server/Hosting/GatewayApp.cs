@@ -42,6 +42,7 @@ public static class GatewayApp
                 return true;
             })
             .ValidateOnStart();
+        builder.Services.AddOptions<TranscodingOptions>().Bind(builder.Configuration.GetSection(TranscodingOptions.SectionName));
         builder.Services.AddOptions<HttpOptions>().Bind(builder.Configuration.GetSection(HttpOptions.SectionName));
         builder.Services.AddCors(cors => cors.AddPolicy(LiveEndpoints.CorsPolicy, policy =>
         {

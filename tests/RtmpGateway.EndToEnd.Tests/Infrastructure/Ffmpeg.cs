@@ -34,6 +34,22 @@ public static partial class Ffmpeg
     public static string[] PublishLowLatency(string rtmpUrl, int seconds, int width = 640, int height = 360)
         => PublishTestSource(rtmpUrl, null, seconds, width, height, 30, "-tune", "zerolatency", "-g", "30", "-keyint_min", "30");
 
+    /// <summary>Encodes testsrc2 + sine to an FLV file once (x264 ultrafast, GOP 2 s), so publishing it costs no encoding.</summary>
+    public static async Task MakeSourceFileAsync(string path, int seconds, int width, int height)
+    {
+        await using ToolProcess make = await ToolProcess.RunAsync(
+            TimeSpan.FromSeconds(180), "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+            "-t", seconds.ToString(CultureInfo.InvariantCulture), "-map", "0:v", "-map", "1:a",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "60", "-b:v", "6M",
+            "-c:a", "aac", "-b:a", "128k", "-f", "flv", path);
+        Assert.True(make.ExitCode == 0, make.StdErr);
+    }
+
+    /// <summary>Publishes a file in real time without re-encoding.</summary>
+    public static string[] PublishFile(string path, string rtmpUrl)
+        => ["-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-i", path, "-c", "copy", "-f", "flv", rtmpUrl];
+
     public sealed record ProbedStream(string CodecType, int Packets, byte[] Extradata);
 
     /// <summary>ffprobe's own packet counts and extradata for a file.</summary>

@@ -46,6 +46,9 @@ public sealed class GatewayInstance : IAsyncDisposable
             "--urls", "http://127.0.0.1:0",
             "--Rtmp:Port", "0",
             "--Rtmp:BindAddress", "127.0.0.1",
+
+            // Tests transcode only where they ask for it: 2 cores cannot run a ladder next to every publisher.
+            "--Transcoding:Preset", "passthrough",
             .. extraArgs,
         ];
         WebApplication app = GatewayApp.Build(args, b => b.Services.AddSingleton<ILogEventSink>(sink));
