@@ -11,18 +11,10 @@ internal sealed class LadderSourceClip : IMediaSink
     private LadderSourceClip(string path)
     {
         Path = path;
-        byte[] d = File.ReadAllBytes(path);
-        // FLV header: 'FLV', version, flags, DataOffset (UI32), then PreviousTagSize0 (UI32).
-        int p = (int)BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(5)) + 4;
         var demuxer = new FlvDemuxer();
-        while (p + 11 <= d.Length)
+        foreach (FlvFileTag tag in FlvFileReader.ReadTags(File.ReadAllBytes(path)))
         {
-            // Tag header: TagType (UI8, low 5 bits), DataSize (UI24), Timestamp (UI24) + TimestampExtended (UI8), StreamID (UI24).
-            var type = (FlvTagType)(d[p] & 0x1F);
-            int size = (d[p + 1] << 16) | (d[p + 2] << 8) | d[p + 3];
-            uint ts = (uint)((d[p + 4] << 16) | (d[p + 5] << 8) | d[p + 6] | (d[p + 7] << 24));
-            demuxer.Demux(type, ts, d.AsMemory(p + 11, size), this);
-            p += 11 + size + 4;
+            demuxer.Demux(tag.Type, tag.Timestamp, tag.Body, this);
         }
 
         Config = demuxer.Video ?? throw new InvalidDataException($"{path}: no video sequence header");

@@ -196,61 +196,6 @@ public sealed class LadderTranscoderTests : IClassFixture<Ladder1080pClipFixture
         }
     }
 
-    [Fact]
-    public async Task Benchmark_1080pToDefaultLadder_PrintsFpsAndCliRatio()
-    {
-        LadderSourceClip clip = _fixture.Clip;
-        IReadOnlyList<LadderRung> rungs = LadderPresetLoader.Load(LadderPresetTests.ConfigDirectory(), "default").RungsFor(1920, 1080);
-        var results = new List<string>();
-        double best = 0;
-        foreach ((LadderParallelism mode, int threads) in new[]
-        {
-            (LadderParallelism.ThreadPerRung, 2), (LadderParallelism.ThreadPerRung, 1), (LadderParallelism.Sequential, 2),
-        })
-        {
-            LadderTranscoderOptions options = Unbounded();
-            options.Parallelism = mode;
-            options.EncoderThreads = threads;
-            var sink = new RecordingLadderSink();
-            var watch = Stopwatch.StartNew();
-            using (var transcoder = new LadderTranscoder(clip.Config, rungs, 30, sink, options))
-            {
-                foreach (AccessUnit unit in clip.Units)
-                {
-                    transcoder.Push(unit);
-                }
-
-                await transcoder.CompleteAsync();
-            }
-
-            double fps = clip.Units.Count / watch.Elapsed.TotalSeconds;
-            best = Math.Max(best, fps);
-            Assert.All(rungs, r => Assert.Equal(clip.Units.Count, sink.Units[r.Name].Count));
-            results.Add(string.Create(CultureInfo.InvariantCulture, $"in-process {mode}, x264 threads={threads}: {fps:F1} fps ({clip.Units.Count} frames 1080p30 -> {rungs.Count} rungs)"));
-        }
-
-        // The same ladder by the CLI: one decode, split=3, scale, 3 x libx264 veryfast (no B-frames, as ours).
-        var args = new List<string> { "-v", "error", "-i", clip.Path, "-filter_complex" };
-        args.Add("[0:v]split=3[a][b][c];" + string.Join(';', rungs.Select((r, i) => $"[{(char)('a' + i)}]scale={r.Width}:{r.Height}[o{i}]")));
-        for (int i = 0; i < rungs.Count; i++)
-        {
-            LadderRung r = rungs[i];
-            args.AddRange(["-map", $"[o{i}]", $"-c:v:{i}", "libx264", $"-preset:v:{i}", r.Preset, $"-profile:v:{i}", r.Profile]);
-            args.AddRange([$"-b:v:{i}", $"{r.BitRate}", $"-maxrate:v:{i}", $"{r.MaxRate}", $"-bufsize:v:{i}", $"{r.BufferSize}", $"-bf:v:{i}", "0"]);
-        }
-
-        args.AddRange(["-x264-params", "scenecut=0", "-f", "null", "-"]);
-        var cli = Stopwatch.StartNew();
-        TestMedia.RunChecked("ffmpeg", [.. args]);
-        double cliFps = clip.Units.Count / cli.Elapsed.TotalSeconds;
-        results.Add(string.Create(CultureInfo.InvariantCulture, $"ffmpeg CLI split=3: {cliFps:F1} fps (includes process start); best in-process / CLI = {best / cliFps:F2}"));
-        foreach (string line in results)
-        {
-            _output.WriteLine(line);
-            Console.WriteLine("[ladder benchmark] " + line);
-        }
-    }
-
     /// <summary>A queue that never fills for a 6 s clip pushed at once: no drops, so the counts can be compared.</summary>
     private static LadderTranscoderOptions Unbounded() => new() { MaxQueueSeconds = 1000, MaxQueuedBytes = 1L << 30 };
 }

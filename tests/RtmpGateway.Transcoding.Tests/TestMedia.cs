@@ -16,18 +16,12 @@ internal sealed record FlvVideo(byte[] AvcRecord, List<FlvVideoTag> Frames)
 {
     public static FlvVideo Read(string path)
     {
-        byte[] d = File.ReadAllBytes(path);
-        // FLV header: 'FLV', version, flags, DataOffset (UI32), then PreviousTagSize0 (UI32).
-        int p = (int)BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(5)) + 4;
         byte[]? record = null;
         var frames = new List<FlvVideoTag>();
-        while (p + 11 <= d.Length)
+        foreach (RtmpGateway.Media.FlvFileTag tag in RtmpGateway.Media.FlvFileReader.ReadTags(File.ReadAllBytes(path)))
         {
-            int type = d[p] & 0x1F;
-            int size = (d[p + 1] << 16) | (d[p + 2] << 8) | d[p + 3];
-            long ts = (d[p + 4] << 16) | (d[p + 5] << 8) | d[p + 6] | (d[p + 7] << 24);
-            ReadOnlySpan<byte> body = d.AsSpan(p + 11, size);
-            if (type == 9 && (body[0] & 0x0F) == 7)
+            ReadOnlySpan<byte> body = tag.Body.Span;
+            if (tag.Type == RtmpGateway.Media.FlvTagType.Video && (body[0] & 0x0F) == 7)
             {
                 // VIDEODATA: FrameType(4) CodecID(4); AVCVIDEOPACKET: AVCPacketType, CompositionTime SI24.
                 int cts = (body[2] << 16) | (body[3] << 8) | body[4];
@@ -38,11 +32,9 @@ internal sealed record FlvVideo(byte[] AvcRecord, List<FlvVideoTag> Frames)
                 }
                 else if (body[1] == 1)
                 {
-                    frames.Add(new FlvVideoTag(ts, cts, body[0] >> 4 == 1, body[5..].ToArray()));
+                    frames.Add(new FlvVideoTag(tag.Timestamp, cts, body[0] >> 4 == 1, body[5..].ToArray()));
                 }
             }
-
-            p += 11 + size + 4;
         }
 
         return new FlvVideo(record ?? throw new InvalidDataException($"{path}: no AVC sequence header"), frames);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RtmpGateway.Media;
 using RtmpGateway.Packaging.Live;
 using RtmpGateway.Server.Streams;
+using RtmpGateway.Transcoding;
 using RtmpGateway.Transcoding.Ladder;
 
 namespace RtmpGateway.Server.Live;
@@ -23,9 +24,13 @@ internal sealed partial class PackagingService : IDisposable
     private readonly TranscodingOptions _transcoding;
     private readonly ConcurrentDictionary<string, LadderPreset> _presets = new(StringComparer.Ordinal);
     private int _ffmpegMissingLogged;
+    private int _ffmpegLogAttached;
+    private readonly ILoggerFactory _loggerFactory;
 
-    public PackagingService(StreamRegistry registry, IOptions<PackagingOptions> options, IOptions<TranscodingOptions> transcoding, TimeProvider time, ILogger<PackagingService> logger)
+    public PackagingService(StreamRegistry registry, IOptions<PackagingOptions> options, IOptions<TranscodingOptions> transcoding, TimeProvider time, ILoggerFactory loggerFactory)
     {
+        _loggerFactory = loggerFactory;
+        ILogger<PackagingService> logger = loggerFactory.CreateLogger<PackagingService>();
         _registry = registry;
         _options = options.Value;
         _transcoding = transcoding.Value;
@@ -93,6 +98,12 @@ internal sealed partial class PackagingService : IDisposable
             }
 
             return null;
+        }
+
+        if (Interlocked.Exchange(ref _ffmpegLogAttached, 1) == 0)
+        {
+            // FFmpeg's own log (libx264's banners included) goes through Serilog, at the level configured for "FFmpeg".
+            FFmpegRuntime.AttachLogger(_loggerFactory.CreateLogger("FFmpeg"));
         }
 
         LogLadderStarted(_logger, stream, preset.Name, string.Join(", ", rungs.Select(r => $"{r.Name} {r.Width}x{r.Height}")));
