@@ -4,15 +4,18 @@ using RtmpGateway.Media;
 using RtmpGateway.Transcoding.Ladder;
 
 // Benchmarks, side by side with the tool a user would use instead, in one run, printed as ratios.
-// Usage: dotnet run -c Release --project bench/RtmpGateway.Bench -- ladder [seconds]
+// Usage: dotnet run -c Release --project bench/RtmpGateway.Bench -- ladder [seconds] | latency [seconds]
 string scenario = args.Length > 0 ? args[0] : "ladder";
 switch (scenario)
 {
     case "ladder":
         await LadderBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10).ConfigureAwait(false);
         return 0;
+    case "latency":
+        await LatencyBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60).ConfigureAwait(false);
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ladder");
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ladder, latency");
         return 2;
 }
 

@@ -1,0 +1,85 @@
+using System.Globalization;
+using RtmpGateway.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// The latency a viewer gets: wall clock now minus the program date-time of the frame on screen
+/// (hls.js playingDate, dash.js timeAsUTC), sampled every 0.5 s for the given time, for LL-HLS in
+/// hls.js, low-latency DASH in dash.js and classic HLS in hls.js, through passthrough and through the
+/// ladder. The publisher is ffmpeg sending a pre-encoded 720p30 file (GOP 1 s, x264 zerolatency) in
+/// real time, in a loop, so that encoding does not compete with the gateway for the 2 cores.
+/// </summary>
+internal static class LatencyBenchmark
+{
+    private static readonly (string Label, string Query)[] Players =
+    [
+        ("LL-HLS, hls.js lowLatencyMode", "tech=hls&ll=1"),
+        ("low-latency DASH, dash.js", "tech=dash&ll=1"),
+        ("classic HLS, hls.js", "tech=hls&ll=0"),
+    ];
+
+    public static async Task RunAsync(int seconds)
+    {
+        string dir = Directory.CreateTempSubdirectory("rtmpgw-latency-").FullName;
+        try
+        {
+            string source = Path.Combine(dir, "720p-ll.flv");
+            await using (ToolProcess make = await ToolProcess.RunAsync(
+                TimeSpan.FromMinutes(5), "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+                "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+                "-t", "30", "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+                "-g", "30", "-keyint_min", "30", "-b:v", "3M", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", source).ConfigureAwait(false))
+            {
+                if (make.ExitCode != 0)
+                {
+                    throw new InvalidOperationException(make.StdErr);
+                }
+            }
+
+            var rows = new List<string>();
+            foreach (string preset in (string[])["passthrough", "default"])
+            {
+                await using GatewayInstance gateway = await GatewayInstance.StartAsync("--Transcoding:Preset", preset).ConfigureAwait(false);
+                await using ToolProcess publisher = ToolProcess.Start("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", source, "-c", "copy", "-f", "flv", gateway.RtmpUrl("live", "bench"));
+                await gateway.WaitForStreamAsync("live", "bench", TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+                await using Browser browser = await Browser.LaunchAsync().ConfigureAwait(false);
+                foreach ((string label, string query) in Players)
+                {
+                    BrowserPage page = await browser.OpenAsync(new Uri(gateway.HttpBase, "/?stream=bench&" + query), "latency").ConfigureAwait(false);
+                    await page.WaitForAsync(PlayerPageProbe.StartedOrFailed, TimeSpan.FromSeconds(45), PlayerPageProbe.State).ConfigureAwait(false);
+                    var samples = new List<double>();
+                    for (int i = 0; i < seconds * 2; i++)
+                    {
+                        await Task.Delay(500).ConfigureAwait(false);
+                        double? l = await page.EvaluateAsync<double?>("gatewayPlayer.playingDate() ? (Date.now() - gatewayPlayer.playingDate().getTime()) / 1000 : null").ConfigureAwait(false);
+                        if (l is { } value)
+                        {
+                            samples.Add(value);
+                        }
+                    }
+
+                    string? error = await page.EvaluateAsync<string?>("gatewayPlayer.error").ConfigureAwait(false);
+                    await page.Page.CloseAsync().ConfigureAwait(false);
+                    samples.Sort();
+                    rows.Add(samples.Count == 0
+                        ? $"| {preset} | {label} | - | - | {error ?? "no samples"} |"
+                        : string.Create(CultureInfo.InvariantCulture, $"| {preset} | {label} | {samples[samples.Count / 2]:F2} | {samples[Math.Min(samples.Count - 1, (int)(samples.Count * 0.95))]:F2} | {samples.Count} samples{(error is null ? "" : ", error: " + error)} |"));
+                    Console.WriteLine(rows[^1]);
+                }
+            }
+
+            Console.WriteLine();
+            Console.WriteLine($"Latency (s), wall clock minus program date-time of the frame on screen, {seconds} s per row ({Environment.ProcessorCount} cores)");
+            Console.WriteLine();
+            Console.WriteLine("| rendition set | player | median | p95 | |");
+            Console.WriteLine("|---|---|---|---|---|");
+            foreach (string row in rows)
+            {
+                Console.WriteLine(row);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
