@@ -13,8 +13,8 @@ public class LowLatencyPlaylistTests
         StreamOutput output = StreamPackagerTests.Feed(5.2, end: false).Output;
         string[] lines = HlsPlaylistWriter.Media(output, output.Find("source")!, new PackagingOptions()).Split('\n');
 
-        Assert.Contains("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=12.0,PART-HOLD-BACK=1.500", lines);
-        Assert.Contains("#EXT-X-PART-INF:PART-TARGET=0.500", lines);
+        Assert.Contains("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=12.0,PART-HOLD-BACK=1.506", lines);
+        Assert.Contains("#EXT-X-PART-INF:PART-TARGET=0.502", lines);
         Assert.Equal(
             [
                 "#EXT-X-PART:DURATION=0.500,URI=\"part-s1-3.0.m4s\",INDEPENDENT=YES",

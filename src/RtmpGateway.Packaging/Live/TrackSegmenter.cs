@@ -113,11 +113,16 @@ internal sealed class TrackSegmenter
         long lastDuration = _pending is { } held ? unit.Dts - held.Dts : 0;
         FlushPending(unit.Dts);
 
-        // A part ends where the next sample would take it past the part target: parts never exceed
-        // PART-TARGET (HLS 4.4.4.9: it is the maximum part duration).
+        // A part ends at the sample nearest the part target. Video frames on FLV's millisecond clock
+        // land within a millisecond of it (15 frames at 30 fps: 500 or 501 ms; the playlist's
+        // PART-TARGET allows for that); audio parts end before the target, since an AAC frame (23 ms
+        // at 44.1 kHz) would take them too far past it (HLS 4.4.4.9: PART-TARGET is the maximum).
         long elapsed = unit.Dts - _partStart;
         long target = Ticks(_options.PartTarget);
-        if (elapsed >= target || elapsed + lastDuration > target)
+        bool cut = _config.Kind == MediaKind.Video
+            ? elapsed + (lastDuration / 2) >= target
+            : elapsed >= target || elapsed + lastDuration > target;
+        if (cut)
         {
             ClosePart(mediaZero, now);
             _partStart = unit.Dts;

@@ -16,6 +16,9 @@ public static class HlsPlaylistWriter
     private const long FallbackVideoBitrate = 2_000_000;
     private const long FallbackAudioBitrate = 128_000;
 
+    /// <summary>Seconds added to the configured part duration in PART-TARGET: two milliseconds of timestamp rounding.</summary>
+    public const double PartTargetAllowance = 0.002;
+
     /// <summary>The multivariant playlist; null while the stream has no track yet.</summary>
     public static string? Multivariant(StreamOutput stream)
     {
@@ -93,7 +96,8 @@ public static class HlsPlaylistWriter
         int first = Math.Max(0, all.Count - options.PlaylistSegments);
         double timescale = track.Config.Timescale;
         bool lowLatency = options.LowLatency && !track.Ended;
-        double partTarget = options.PartTarget.TotalSeconds;
+        // PART-TARGET: the configured duration plus the millisecond FLV timestamps can add to a video part.
+        double partTarget = options.PartTarget.TotalSeconds + PartTargetAllowance;
         double canSkipUntil = 6.0 * track.TargetDurationSeconds;
 
         // §4.4.5.2: segments whose end is more than CAN-SKIP-UNTIL before the end of the playlist

@@ -74,7 +74,9 @@
     const Hls = window.Hls;
     const mine = session;
     if (Hls && Hls.isSupported()) {
-      const hls = new Hls({ lowLatencyMode: ll });
+      // In low-latency mode hls.js may speed playback up a little to reach its target latency when it
+      // started behind the live edge (without it, a late start stays late for the whole session).
+      const hls = new Hls({ lowLatencyMode: ll, maxLiveSyncPlaybackRate: ll ? 1.5 : 1 });
       mine.hls = hls;
       gatewayPlayer.engine = `hls.js ${Hls.version}`;
       hls.on(Hls.Events.MANIFEST_PARSED, (_, data) => {
@@ -264,7 +266,10 @@
     if (!session) return;
     const ll = llCheckbox.checked;
     session.ll = ll;
-    if (session.hls) session.hls.lowLatencyMode = ll;
+    if (session.hls) {
+      session.hls.lowLatencyMode = ll;
+      session.hls.config.maxLiveSyncPlaybackRate = ll ? 1.5 : 1;
+    }
     if (session.dash) session.dash.updateSettings(dashSettings(ll));
     updateAddress();
   });
