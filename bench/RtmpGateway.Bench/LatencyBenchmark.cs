@@ -6,7 +6,9 @@ using RtmpGateway.EndToEnd.Tests.Infrastructure;
 /// (hls.js playingDate, dash.js timeAsUTC), sampled every 0.5 s for the given time, for LL-HLS in
 /// hls.js, low-latency DASH in dash.js and classic HLS in hls.js, through passthrough and through the
 /// ladder. The publisher is ffmpeg sending a pre-encoded 720p30 file (GOP 1 s, x264 zerolatency) in
-/// real time, in a loop, so that encoding does not compete with the gateway for the 2 cores.
+/// real time, so that encoding does not compete with the gateway for the 2 cores; each row gets a
+/// fresh publish of a file long enough not to loop (a loop point is a timestamp discontinuity that
+/// players answer by jumping back to a safe distance, which would be measured instead).
 /// </summary>
 internal static class LatencyBenchmark
 {
@@ -26,7 +28,7 @@ internal static class LatencyBenchmark
             await using (ToolProcess make = await ToolProcess.RunAsync(
                 TimeSpan.FromMinutes(5), "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                 "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-                "-t", "30", "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+                "-t", (seconds + 20).ToString(CultureInfo.InvariantCulture), "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
                 "-g", "30", "-keyint_min", "30", "-b:v", "3M", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", source).ConfigureAwait(false))
             {
                 if (make.ExitCode != 0)
@@ -39,12 +41,17 @@ internal static class LatencyBenchmark
             foreach (string preset in (string[])["passthrough", "default"])
             {
                 await using GatewayInstance gateway = await GatewayInstance.StartAsync("--Transcoding:Preset", preset).ConfigureAwait(false);
-                await using ToolProcess publisher = ToolProcess.Start("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", source, "-c", "copy", "-f", "flv", gateway.RtmpUrl("live", "bench"));
-                await gateway.WaitForStreamAsync("live", "bench", TimeSpan.FromSeconds(20)).ConfigureAwait(false);
                 await using Browser browser = await Browser.LaunchAsync().ConfigureAwait(false);
+                int row = 0;
                 foreach ((string label, string query) in Players)
                 {
-                    BrowserPage page = await browser.OpenAsync(new Uri(gateway.HttpBase, "/?stream=bench&" + query), "latency").ConfigureAwait(false);
+                    string name = "bench" + (++row).ToString(CultureInfo.InvariantCulture);
+                    await using ToolProcess publisher = ToolProcess.Start("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-i", source, "-c", "copy", "-f", "flv", gateway.RtmpUrl("live", name));
+                    await gateway.WaitForStreamAsync("live", name, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+
+                    // Viewers join a running stream: let it run (and the ladder settle) first.
+                    await Task.Delay(TimeSpan.FromSeconds(8)).ConfigureAwait(false);
+                    BrowserPage page = await browser.OpenAsync(new Uri(gateway.HttpBase, $"/?stream={name}&" + query), "latency").ConfigureAwait(false);
                     await page.WaitForAsync(PlayerPageProbe.StartedOrFailed, TimeSpan.FromSeconds(45), PlayerPageProbe.State).ConfigureAwait(false);
                     var samples = new List<double>();
                     for (int i = 0; i < seconds * 2; i++)
