@@ -19,7 +19,7 @@ internal static class LatencyBenchmark
         ("classic HLS, hls.js", "tech=hls&ll=0"),
     ];
 
-    public static async Task RunAsync(int seconds)
+    public static async Task RunAsync(int seconds, string videoBitrate = "3M")
     {
         string dir = Directory.CreateTempSubdirectory("rtmpgw-latency-").FullName;
         try
@@ -29,7 +29,7 @@ internal static class LatencyBenchmark
                 TimeSpan.FromMinutes(5), "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                 "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
                 "-t", (seconds + 20).ToString(CultureInfo.InvariantCulture), "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-                "-g", "30", "-keyint_min", "30", "-b:v", "3M", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", source).ConfigureAwait(false))
+                "-g", "30", "-keyint_min", "30", "-b:v", videoBitrate, "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", source).ConfigureAwait(false))
             {
                 if (make.ExitCode != 0)
                 {

@@ -4,7 +4,7 @@ using RtmpGateway.Media;
 using RtmpGateway.Transcoding.Ladder;
 
 // Benchmarks, side by side with the tool a user would use instead, in one run, printed as ratios.
-// Usage: dotnet run -c Release --project bench/RtmpGateway.Bench -- ladder [seconds] | latency [seconds]
+// Usage: dotnet run -c Release --project bench/RtmpGateway.Bench -- ladder [seconds] | latency [seconds] [video bitrate, e.g. 3M]
 string scenario = args.Length > 0 ? args[0] : "ladder";
 switch (scenario)
 {
@@ -12,7 +12,7 @@ switch (scenario)
         await LadderBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10).ConfigureAwait(false);
         return 0;
     case "latency":
-        await LatencyBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60).ConfigureAwait(false);
+        await LatencyBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60, args.Length > 2 ? args[2] : "3M").ConfigureAwait(false);
         return 0;
     default:
         Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ladder, latency");
