@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace RtmpGateway.Packaging.Live;
 
 /// <summary>
@@ -47,15 +45,4 @@ public sealed class CmafSegment
 
     /// <summary>Bytes of the parts (the styp in front of them is not counted).</summary>
     public int ByteLength { get; }
-
-    /// <summary>Writes the whole segment: styp, then every part in order.</summary>
-    public void CopyTo(IBufferWriter<byte> output, ReadOnlySpan<byte> styp)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        output.Write(styp);
-        foreach (CmafPart part in Parts)
-        {
-            output.Write(part.Bytes);
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -20,6 +19,9 @@ internal static class LiveEndpoints
     private const string InitType = "video/mp4";
     private const string SegmentType = "video/iso.segment";
     private const string Immutable = "public, max-age=31536000, immutable";
+
+    /// <summary>The styp every segment starts with, as a buffer the response can write without a copy.</summary>
+    private static readonly byte[] Styp = CmafFragment.SegmentTypeBox.ToArray();
 
     public static void MapLiveEndpoints(this WebApplication app)
     {
@@ -154,9 +156,20 @@ internal static class LiveEndpoints
         {
             if (track.FindSegment(sequence) is { IsComplete: true } segment)
             {
-                var buffer = new ArrayBufferWriter<byte>(segment.ByteLength + 64);
-                segment.CopyTo(buffer, CmafFragment.SegmentTypeBox);
-                return Bytes(context, buffer.WrittenMemory, SegmentType);
+                // styp, then the parts' own immutable buffers: no per-request copy of the segment.
+                context.Response.Headers.CacheControl = Immutable;
+                context.Response.ContentType = SegmentType;
+                context.Response.ContentLength = CmafFragment.SegmentTypeBox.Length + segment.ByteLength;
+                if (!HttpMethods.IsHead(context.Request.Method))
+                {
+                    await context.Response.Body.WriteAsync(Styp, context.RequestAborted).ConfigureAwait(false);
+                    foreach (CmafPart part in segment.Parts)
+                    {
+                        await context.Response.Body.WriteAsync(part.Bytes, context.RequestAborted).ConfigureAwait(false);
+                    }
+                }
+
+                return Results.Empty;
             }
 
             (long lastMsn, _) = track.LastPart();
@@ -186,7 +199,7 @@ internal static class LiveEndpoints
         response.ContentType = SegmentType;
         response.Headers.CacheControl = "no-cache";
         await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
-        await response.Body.WriteAsync(CmafFragment.SegmentTypeBox.ToArray(), context.RequestAborted).ConfigureAwait(false);
+        await response.Body.WriteAsync(Styp, context.RequestAborted).ConfigureAwait(false);
         int sent = 0;
         while (true)
         {

@@ -86,12 +86,12 @@ internal sealed partial class RtmpConnection
         // §7.2: a transaction id of 0 asks for no reply.
         if (command.TransactionId != 0)
         {
-            Send(new Outbound(CommandWriter.CommandChunkStreamId, RtmpMessageType.CommandAmf0, 0, 0, CommandWriter.Command("_result", command.TransactionId, commandObject, args), IsMedia: false));
+            Send(new Outbound(CommandWriter.CommandChunkStreamId, RtmpMessageType.CommandAmf0, 0, 0, CommandWriter.Command("_result", command.TransactionId, commandObject, args)));
         }
     }
 
     private void SendStatus(uint streamId, string level, string code, string description)
-        => Send(new Outbound(CommandWriter.StreamChunkStreamId, RtmpMessageType.CommandAmf0, streamId, 0, CommandWriter.OnStatus(level, code, description), IsMedia: false));
+        => Send(new Outbound(CommandWriter.StreamChunkStreamId, RtmpMessageType.CommandAmf0, streamId, 0, CommandWriter.OnStatus(level, code, description)));
 
     private void OnConnect(CommandMessage command)
     {
@@ -111,7 +111,7 @@ internal sealed partial class RtmpConnection
         SendControl(RtmpMessageType.WindowAcknowledgementSize, ProtocolControl.WindowAcknowledgementSize((uint)_options.WindowAckSize));
         SendControl(RtmpMessageType.SetPeerBandwidth, ProtocolControl.SetPeerBandwidth((uint)_options.WindowAckSize, PeerBandwidthLimitType.Dynamic));
         SendControl(RtmpMessageType.SetChunkSize, ProtocolControl.SetChunkSize(_options.OutChunkSize));
-        Send(new Outbound(CommandWriter.CommandChunkStreamId, RtmpMessageType.CommandAmf0, 0, 0, CommandWriter.ConnectResult(command.TransactionId, objectEncoding), IsMedia: false));
+        Send(new Outbound(CommandWriter.CommandChunkStreamId, RtmpMessageType.CommandAmf0, 0, 0, CommandWriter.ConnectResult(command.TransactionId, objectEncoding)));
         RtmpLog.Connected(_logger, Id, _app, properties.GetString("flashVer"), HandshakeScheme.ToString());
     }
 
@@ -251,7 +251,7 @@ internal sealed partial class RtmpConnection
         SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamBegin, messageStreamId));
         SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PlayReset, $"Playing and resetting {name}.");
         SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PlayStart, $"Started playing {name}.");
-        Send(new Outbound(CommandWriter.StreamChunkStreamId, RtmpMessageType.DataAmf0, messageStreamId, 0, CommandWriter.Data("|RtmpSampleAccess", true, true), IsMedia: false));
+        Send(new Outbound(CommandWriter.StreamChunkStreamId, RtmpMessageType.DataAmf0, messageStreamId, 0, CommandWriter.Data("|RtmpSampleAccess", true, true)));
         if (!stream.AddViewer(this))
         {
             OnPublisherEnded();
@@ -293,7 +293,7 @@ internal sealed partial class RtmpConnection
             return;
         }
 
-        Send(new Outbound(MediaChunkStream(message.Type), message.Type, _playStreamId, message.Timestamp, message.Payload, IsMedia: true));
+        Send(new Outbound(MediaChunkStream(message.Type), message.Type, _playStreamId, message.Timestamp, message.Payload));
     }
 
     public void OnPublisherEnded()

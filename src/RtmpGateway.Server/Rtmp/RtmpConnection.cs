@@ -384,7 +384,7 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
 
     /// <summary>Queues a protocol control message (chunk stream 2, message stream 0).</summary>
     private void SendControl(RtmpMessageType type, byte[] payload, int chunkStreamId = ProtocolControl.ChunkStreamId)
-        => Send(new Outbound(chunkStreamId, type, 0, 0, payload, IsMedia: false));
+        => Send(new Outbound(chunkStreamId, type, 0, 0, payload));
 
     private void Send(Outbound item)
     {
@@ -429,5 +429,5 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
         }
     }
 
-    private readonly record struct Outbound(int ChunkStreamId, RtmpMessageType Type, uint StreamId, uint Timestamp, byte[] Payload, bool IsMedia);
+    private readonly record struct Outbound(int ChunkStreamId, RtmpMessageType Type, uint StreamId, uint Timestamp, byte[] Payload);
 }

@@ -29,7 +29,8 @@ public sealed class StreamRegistry
         var candidate = new LiveStream(app, name, publisherId, maxGopBytes, _time);
         if (!_streams.TryAdd(candidate.Key, candidate))
         {
-            stream = _streams[candidate.Key];
+            // The live one (it may just have ended: then the caller was still refused, and may retry).
+            stream = _streams.TryGetValue(candidate.Key, out LiveStream? live) ? live : candidate;
             return false;
         }
 

@@ -45,33 +45,20 @@ internal sealed record FFmpegLayout
     /// FFmpeg 6.x: libavutil 58, libavcodec 60. From FFMPEG.md's table; not compared with headers on
     /// this machine, so it is used only when the sentinel checks pass.
     /// </summary>
-    internal static readonly FFmpegLayout FFmpeg6 = new()
+    internal static readonly FFmpegLayout FFmpeg6 = FFmpeg51 with
     {
         Name = "6.x",
         AvUtilMajor = 58,
         AvCodecMajor = 60,
         VerifiedAgainstHeaders = false,
-        CodecContextExtradata = new(88, Pointer),
-        CodecContextExtradataSize = new(96, Int),
         CodecContextFramerate = new(704, Rational),
-        FrameWidth = new(104, Int),
-        FrameHeight = new(108, Int),
-        FrameFormat = new(116, Int),
-        FramePictType = new(124, Int),
-        FramePts = new(136, Int64),
-        FrameBestEffortTimestamp = new(344, Int64),
-        PacketPts = new(8, Int64),
-        PacketDts = new(16, Int64),
-        PacketData = new(24, Pointer),
-        PacketSize = new(32, Int),
-        PacketFlags = new(40, Int),
     };
 
     /// <summary>
     /// FFmpeg 7.x: libavutil 59, libavcodec 61 (AVFrame.key_frame is gone, so pict_type moves up).
     /// From FFMPEG.md's table; used only when the sentinel checks pass.
     /// </summary>
-    internal static readonly FFmpegLayout FFmpeg7 = new()
+    internal static readonly FFmpegLayout FFmpeg7 = FFmpeg51 with
     {
         Name = "7.x",
         AvUtilMajor = 59,
@@ -80,17 +67,8 @@ internal sealed record FFmpegLayout
         CodecContextExtradata = new(72, Pointer),
         CodecContextExtradataSize = new(80, Int),
         CodecContextFramerate = new(100, Rational),
-        FrameWidth = new(104, Int),
-        FrameHeight = new(108, Int),
-        FrameFormat = new(116, Int),
         FramePictType = new(120, Int),
-        FramePts = new(136, Int64),
         FrameBestEffortTimestamp = new(320, Int64),
-        PacketPts = new(8, Int64),
-        PacketDts = new(16, Int64),
-        PacketData = new(24, Pointer),
-        PacketSize = new(32, Int),
-        PacketFlags = new(40, Int),
     };
 
     private static FFmpegLayout? s_current;
