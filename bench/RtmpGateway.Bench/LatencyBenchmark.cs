@@ -38,13 +38,22 @@ internal static class LatencyBenchmark
             }
 
             var rows = new List<string>();
-            foreach (string preset in (string[])["passthrough", "default"])
+            // BENCH_PRESETS=passthrough limits the run to some rendition sets; BENCH_TRACE=1 prints every sample.
+            string[] presets = (Environment.GetEnvironmentVariable("BENCH_PRESETS") ?? "passthrough,default").Split(',', StringSplitOptions.RemoveEmptyEntries);
+            bool trace = Environment.GetEnvironmentVariable("BENCH_TRACE") == "1";
+            string? playerFilter = Environment.GetEnvironmentVariable("BENCH_PLAYERS");
+            foreach (string preset in presets)
             {
                 await using GatewayInstance gateway = await GatewayInstance.StartAsync("--Transcoding:Preset", preset).ConfigureAwait(false);
                 await using Browser browser = await Browser.LaunchAsync().ConfigureAwait(false);
                 int row = 0;
                 foreach ((string label, string query) in Players)
                 {
+                    if (playerFilter is not null && !query.Contains(playerFilter, StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
                     string name = "bench" + (++row).ToString(CultureInfo.InvariantCulture);
                     await using ToolProcess publisher = ToolProcess.Start("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-i", source, "-c", "copy", "-f", "flv", gateway.RtmpUrl("live", name));
                     await gateway.WaitForStreamAsync("live", name, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
@@ -61,6 +70,10 @@ internal static class LatencyBenchmark
                         if (l is { } value)
                         {
                             samples.Add(value);
+                            if (trace)
+                            {
+                                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {preset} {label} t={(i + 1) * 0.5:F1}s latency={value:F2}"));
+                            }
                         }
                     }
 

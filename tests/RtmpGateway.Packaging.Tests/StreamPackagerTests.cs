@@ -18,7 +18,11 @@ public class StreamPackagerTests
     private static readonly byte[] Frame = [0, 0, 0, 2, 0x65, 0x88];
 
     /// <summary>Feeds video at 30 fps (keyframe every <paramref name="gop"/> frames) and AAC frames in DTS order.</summary>
-    internal static StreamPackager Feed(double seconds, int gop = 60, bool video = true, bool audio = true, PackagingOptions? options = null, bool end = true)
+    /// <summary>
+    /// 30 fps video and 44.1 kHz AAC, interleaved by time as publishers send them; <paramref name="audioLead"/>
+    /// sends each audio frame that many seconds early, as ffmpeg's FLV muxer and encoders often do.
+    /// </summary>
+    internal static StreamPackager Feed(double seconds, int gop = 60, bool video = true, bool audio = true, PackagingOptions? options = null, bool end = true, double audioLead = 0)
     {
         var output = new StreamOutput("live", "test", "s1", Wall);
         var packager = new StreamPackager(output, options ?? new PackagingOptions());
@@ -40,7 +44,7 @@ public class StreamPackagerTests
         {
             double vt = video && v < frames ? v / 30.0 : double.MaxValue;
             double at = audio && a < audioFrames ? a * 1024 / 44100.0 : double.MaxValue;
-            if (vt <= at)
+            if (vt <= at - audioLead)
             {
                 long dts = v * 3000L;
                 packager.OnAccessUnit(new AccessUnit(Video, dts, dts + 6000, v % gop == 0, Frame), Wall.AddSeconds(vt));

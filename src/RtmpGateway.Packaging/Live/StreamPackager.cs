@@ -11,9 +11,11 @@ public enum ForcedCutReason
 
 /// <summary>
 /// Packages one live stream's source rendition into CMAF, once, for both HLS and DASH.
-/// The video track decides where segments begin (a keyframe at or after the target duration); the
-/// audio track is cut at the same instants, so segment N of every track covers the same interval.
-/// A stream without video is cut by time. Calls come in order from the publisher's thread.
+/// The video track decides where segments begin (a keyframe at or after the target duration) and
+/// where its parts begin; the audio track is cut at the same instants, so segment N and part N.k of
+/// every track cover the same interval. To know those instants, audio waits until the video has
+/// passed its time (publishers interleave audio a little ahead of video). A stream without video
+/// is cut by time. Calls come in order from the publisher's thread.
 /// </summary>
 public sealed class StreamPackager
 {
@@ -22,7 +24,14 @@ public sealed class StreamPackager
 
     private readonly StreamOutput _output;
     private readonly PackagingOptions _options;
+    /// <summary>How far audio may run ahead of a stalled video before it is packaged without waiting.</summary>
+    private const long MaxAudioHold90k = 90_000;
+
     private readonly Queue<(long Sequence, long Time90k)> _videoBoundaries = new();
+    private readonly Queue<long> _videoPartStarts90k = new();
+    private readonly Queue<AccessUnit> _heldAudio = new();
+    private long? _videoTime90k;
+    private long _lastHeldAudio90k;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Rung> _rungs = new(StringComparer.Ordinal);
 
@@ -76,6 +85,7 @@ public sealed class StreamPackager
         }
         else if (!_audio.Config.SameRecord(config))
         {
+            ReleaseAudio(zero, now, all: true);
             _audio.ChangeConfig(config, zero, now);
         }
     }
@@ -103,12 +113,41 @@ public sealed class StreamPackager
         {
             if (_video is not null)
             {
-                AddVideo(_video, _video.Monotonic(unit), zero, receivedAt);
+                AccessUnit video = _video.Monotonic(unit);
+                AddVideo(_video, video, zero, receivedAt);
+                _videoTime90k = To90k(video);
+                ReleaseAudio(zero, receivedAt, all: false);
             }
         }
         else if (_audio is not null)
         {
-            AddAudio(_audio, _audio.Monotonic(unit), zero, receivedAt);
+            AccessUnit audio = _audio.Monotonic(unit);
+            _heldAudio.Enqueue(audio);
+            _lastHeldAudio90k = To90k(audio);
+            ReleaseAudio(zero, receivedAt, all: false);
+        }
+    }
+
+    private static long To90k(in AccessUnit unit) => unit.Dts * 90_000 / unit.Config.Timescale;
+
+    /// <summary>
+    /// Packages the held audio the video has passed: by then every segment and part start up to its
+    /// time is known. Without video, or with video stalled for <see cref="MaxAudioHold90k"/>, audio goes on alone.
+    /// </summary>
+    private void ReleaseAudio(DateTimeOffset zero, DateTimeOffset now, bool all)
+    {
+        while (_heldAudio.TryPeek(out AccessUnit head))
+        {
+            long head90k = To90k(head);
+            bool passed = _video is null || (_videoTime90k is { } v && head90k <= v);
+            bool tooLong = _lastHeldAudio90k - head90k > MaxAudioHold90k;
+            if (!all && !passed && !tooLong)
+            {
+                return;
+            }
+
+            _heldAudio.Dequeue();
+            AddAudio(_audio!, head, zero, now);
         }
     }
 
@@ -118,6 +157,7 @@ public sealed class StreamPackager
         lock (_gate)
         {
             DateTimeOffset zero = _output.MediaTimeZero ?? _output.PublishedAt;
+            ReleaseAudio(zero, now, all: true);
             _video?.End(zero, now);
             _audio?.End(zero, now);
             foreach (Rung rung in _rungs.Values)
@@ -242,9 +282,9 @@ public sealed class StreamPackager
             video.CutBefore(unit, sequence, zero, now);
             AnnounceBoundary(sequence, unit.Dts);
         }
-        else
+        else if (video.Continue(unit, zero, now))
         {
-            video.Continue(unit, zero, now);
+            _videoPartStarts90k.Enqueue(To90k(unit));
         }
     }
 
@@ -256,12 +296,19 @@ public sealed class StreamPackager
             return;
         }
 
-        // Follow the video: start or cut where the video started a segment.
-        long time90k = unit.Dts * 90_000 / unit.Config.Timescale;
+        // Follow the video: start or cut a segment where the video started one, a part where it started one.
+        long time90k = To90k(unit);
         (long Sequence, long Time90k)? boundary = null;
         while (_videoBoundaries.TryPeek(out var b) && time90k >= b.Time90k)
         {
             boundary = _videoBoundaries.Dequeue();
+        }
+
+        bool partStart = false;
+        while (_videoPartStarts90k.TryPeek(out long p) && time90k >= p)
+        {
+            _videoPartStarts90k.Dequeue();
+            partStart = true;
         }
 
         if (!audio.InSegment)
@@ -285,7 +332,7 @@ public sealed class StreamPackager
         }
         else
         {
-            audio.Continue(unit, zero, now);
+            audio.Continue(unit, zero, now, cutPart: partStart);
         }
     }
 

@@ -107,21 +107,25 @@ internal sealed class TrackSegmenter
     /// <summary>Time of this unit from the start of the current segment, in track ticks.</summary>
     public long ElapsedInSegment(in AccessUnit unit) => unit.Dts - _segmentStart;
 
-    /// <summary>Adds the held sample (now that the next one fixes its duration) and holds this one.</summary>
-    public void Continue(in AccessUnit unit, DateTimeOffset mediaZero, DateTimeOffset now)
+    /// <summary>
+    /// Adds the held sample (now that the next one fixes its duration) and holds this one, which
+    /// starts a new part when <paramref name="cutPart"/> says so, or by this track's own rule when
+    /// it is null. Returns whether a part was cut.
+    /// </summary>
+    public bool Continue(in AccessUnit unit, DateTimeOffset mediaZero, DateTimeOffset now, bool? cutPart = null)
     {
         long lastDuration = _pending is { } held ? unit.Dts - held.Dts : 0;
         FlushPending(unit.Dts);
 
-        // A part ends at the sample nearest the part target. Video frames on FLV's millisecond clock
+        // Video: a part ends at the frame nearest the part target. Frames on FLV's millisecond clock
         // land within a millisecond of it (15 frames at 30 fps: 500 or 501 ms; the playlist's
-        // PART-TARGET allows for that); audio parts end before the target, since an AAC frame (23 ms
-        // at 44.1 kHz) would take them too far past it (HLS 4.4.4.9: PART-TARGET is the maximum).
-        long elapsed = unit.Dts - _partStart;
+        // PART-TARGET allows for that). Audio follows the video's part instants (the caller says
+        // where); audio without video ends its parts at the AAC frame nearest each multiple of the
+        // target from the segment's start, so they do not drift and leave a stub at the end.
         long target = Ticks(_options.PartTarget);
-        bool cut = _config.Kind == MediaKind.Video
-            ? elapsed + (lastDuration / 2) >= target
-            : elapsed >= target || elapsed + lastDuration > target;
+        bool cut = cutPart ?? (_config.Kind == MediaKind.Video
+            ? unit.Dts - _partStart + (lastDuration / 2) >= target
+            : unit.Dts - _segmentStart + (lastDuration / 2) >= (_parts.Count + 1) * target);
         if (cut)
         {
             ClosePart(mediaZero, now);
@@ -130,6 +134,7 @@ internal sealed class TrackSegmenter
         }
 
         _pending = unit;
+        return cut;
     }
 
     /// <summary>Ends the current segment before this unit and starts the next one with it.</summary>

@@ -82,6 +82,21 @@ public static class HlsPlaylistWriter
     }
 
     /// <summary>
+    /// PART-TARGET of a rendition: the configured part duration plus what its cuts can add to it.
+    /// Video: the two milliseconds of FLV timestamp rounding. Audio: one AAC frame, since audio parts
+    /// end at the frame nearest each part instant (see <c>TrackSegmenter</c>).
+    /// </summary>
+    public static double PartTargetSeconds(TrackSnapshot track, PackagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(track);
+        ArgumentNullException.ThrowIfNull(options);
+        double allowance = track.Config.Kind == MediaKind.Audio
+            ? Math.Ceiling(1024_000.0 / track.Config.Timescale) / 1000
+            : PartTargetAllowance;
+        return options.PartTarget.TotalSeconds + allowance;
+    }
+
+    /// <summary>
     /// A rendition's media playlist: the last <see cref="PackagingOptions.PlaylistSegments"/> complete
     /// segments, and with low latency on, the parts of the recent ones and of the segment in
     /// production, a preload hint for the next part, and reports on the other renditions.
@@ -96,8 +111,7 @@ public static class HlsPlaylistWriter
         int first = Math.Max(0, all.Count - options.PlaylistSegments);
         double timescale = track.Config.Timescale;
         bool lowLatency = options.LowLatency && !track.Ended;
-        // PART-TARGET: the configured duration plus the millisecond FLV timestamps can add to a video part.
-        double partTarget = options.PartTarget.TotalSeconds + PartTargetAllowance;
+        double partTarget = PartTargetSeconds(track, options);
         double canSkipUntil = 6.0 * track.TargetDurationSeconds;
 
         // §4.4.5.2: segments whose end is more than CAN-SKIP-UNTIL before the end of the playlist
