@@ -67,8 +67,9 @@ public class ManifestTests
     [Fact]
     public void Dash_Live_IsDynamicWithTimelineAndClock()
     {
-        StreamOutput output = StreamPackagerTests.Feed(10, end: false).Output;
-        string mpd = DashManifestWriter.Write(output, new PackagingOptions(), StreamPackagerTests.Wall.AddSeconds(10), "http://127.0.0.1/api/time")!;
+        PackagingOptions options = StreamPackagerTests.TwoSecondSegments();
+        StreamOutput output = StreamPackagerTests.Feed(10, options: options, end: false).Output;
+        string mpd = DashManifestWriter.Write(output, options, StreamPackagerTests.Wall.AddSeconds(10), "http://127.0.0.1/api/time")!;
 
         Assert.Contains("type=\"dynamic\"", mpd, StringComparison.Ordinal);
         Assert.Contains("availabilityStartTime=\"2026-11-23T12:00:00.000Z\"", mpd, StringComparison.Ordinal);

@@ -12,7 +12,7 @@ public class RungPackagingTests
     public void OnRungAccessUnit_KeyframesAtSourceKeyframes_SegmentsMatchTheSource()
     {
         var output = new StreamOutput("live", "test", "s1", StreamPackagerTests.Wall);
-        var packager = new StreamPackager(output, new PackagingOptions());
+        var packager = new StreamPackager(output, StreamPackagerTests.TwoSecondSegments());
         packager.OnCodecConfig(StreamPackagerTests.Video);
         var rung = new List<AccessUnit>();
         for (int v = 0; v < 300; v++)

@@ -22,6 +22,9 @@ public class StreamPackagerTests
     /// 30 fps video and 44.1 kHz AAC, interleaved by time as publishers send them; <paramref name="audioLead"/>
     /// sends each audio frame that many seconds early, as ffmpeg's FLV muxer and encoders often do.
     /// </summary>
+    /// <summary>Two-second segments, for tests written around them (the default target is 1 s).</summary>
+    internal static PackagingOptions TwoSecondSegments() => new() { SegmentTarget = TimeSpan.FromSeconds(2), PlaylistSegments = 6, RetainedSegments = 9 };
+
     internal static StreamPackager Feed(double seconds, int gop = 60, bool video = true, bool audio = true, PackagingOptions? options = null, bool end = true, double audioLead = 0)
     {
         var output = new StreamOutput("live", "test", "s1", Wall);
@@ -138,7 +141,7 @@ public class StreamPackagerTests
     [Fact]
     public void OnAccessUnit_AudioOnly_IsCutByTime()
     {
-        TrackSnapshot audio = Feed(7, video: false).Output.Find("audio")!;
+        TrackSnapshot audio = Feed(7, video: false, options: TwoSecondSegments()).Output.Find("audio")!;
         Assert.Null(Feed(1, video: false).Output.Find("source"));
         Assert.Equal(4, audio.Segments.Count);
         Assert.All(audio.Segments.Take(3), s => Assert.InRange(s.Duration / 44_100.0, 2.0, 2.0 + (1024 / 44_100.0)));
@@ -164,9 +167,10 @@ public class StreamPackagerTests
     [Fact]
     public void OnAccessUnit_LongStream_KeepsOnlyTheRetainedWindow()
     {
-        TrackSnapshot video = Feed(60, audio: false).Output.Find("source")!;
-        Assert.Equal(9, video.Segments.Count);
-        Assert.Equal(30, video.Segments[^1].Sequence);
+        // A GOP of 1 s: 60 one-second segments, of which the last RetainedSegments stay.
+        TrackSnapshot video = Feed(60, gop: 30, audio: false).Output.Find("source")!;
+        Assert.Equal(new PackagingOptions().RetainedSegments, video.Segments.Count);
+        Assert.Equal(60, video.Segments[^1].Sequence);
     }
 
     [Fact]

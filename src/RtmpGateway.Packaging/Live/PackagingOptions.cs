@@ -5,8 +5,13 @@ public sealed class PackagingOptions
 {
     public const string SectionName = "Packaging";
 
-    /// <summary>A segment ends at the first keyframe at or after this duration: 2 s is Apple's LL-HLS guidance and keeps classic HLS latency near 6 s.</summary>
-    public TimeSpan SegmentTarget { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// A segment ends at the first keyframe at or after this duration, so with 1 s a segment is one
+    /// GOP for any GOP of 1 s or more. Classic HLS players sit three segments behind the live edge:
+    /// with a 1 s GOP that is about 3.5 s, with a 2 s GOP about 6.5 s. Low-latency players go by
+    /// parts and are not affected.
+    /// </summary>
+    public TimeSpan SegmentTarget { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>CMAF chunk (LL-HLS part) duration: 0.5 s is the HLS authoring guidance for low latency.</summary>
     public TimeSpan PartTarget { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -17,11 +22,14 @@ public sealed class PackagingOptions
     /// <summary>A GOP longer than this is cut anyway (and logged), so a publisher with rare keyframes cannot make one huge segment.</summary>
     public TimeSpan MaxSegmentDuration { get; set; } = TimeSpan.FromSeconds(6);
 
-    /// <summary>Segments listed in a live playlist and MPD: 6 x 2 s gives players 12 s of timeshift.</summary>
-    public int PlaylistSegments { get; set; } = 6;
+    /// <summary>
+    /// Segments listed in a live playlist and MPD: 10 one-second segments give players 10 s to
+    /// recover in, and LL-HLS delta updates (which skip what is older than 6 target durations) something to skip.
+    /// </summary>
+    public int PlaylistSegments { get; set; } = 10;
 
     /// <summary>Segments kept in memory: a few more than listed, for players that fetch just after the window moved.</summary>
-    public int RetainedSegments { get; set; } = 9;
+    public int RetainedSegments { get; set; } = 13;
 
     /// <summary>How long an ended stream's playlists (with ENDLIST) and static MPD stay available.</summary>
     public TimeSpan EndedRetention { get; set; } = TimeSpan.FromSeconds(60);
