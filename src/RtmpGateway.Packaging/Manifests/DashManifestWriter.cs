@@ -14,7 +14,7 @@ public static class DashManifestWriter
 {
     private const string Namespace = "urn:mpeg:dash:schema:mpd:2011";
 
-    public static string? Write(StreamOutput stream, PackagingOptions options, DateTimeOffset now, string utcTimingUrl)
+    public static string? Write(StreamOutput stream, PackagingOptions options, DateTimeOffset now, string utcTimingUrl, string uriQuery = "")
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(options);
@@ -94,7 +94,7 @@ public static class DashManifestWriter
                 xml.WriteAttributeString("maxHeight", Inv(videos.Max(v => v.Config.Height)));
                 foreach (TrackSnapshot video in videos.OrderByDescending(v => v.Config.Height))
                 {
-                    WriteRepresentation(xml, stream, video, options, offsetSeconds, 2_000_000, lowLatency);
+                    WriteRepresentation(xml, stream, video, options, offsetSeconds, 2_000_000, lowLatency, uriQuery);
                 }
 
                 xml.WriteEndElement();
@@ -109,7 +109,7 @@ public static class DashManifestWriter
                 xml.WriteAttributeString("lang", "und");
                 xml.WriteAttributeString("segmentAlignment", "true");
                 xml.WriteAttributeString("startWithSAP", "1");
-                WriteRepresentation(xml, stream, audio, options, offsetSeconds, 128_000, lowLatency);
+                WriteRepresentation(xml, stream, audio, options, offsetSeconds, 128_000, lowLatency, uriQuery);
                 xml.WriteEndElement();
             }
 
@@ -137,7 +137,7 @@ public static class DashManifestWriter
         return first == 0 ? all : [.. all.Skip(first)];
     }
 
-    private static void WriteRepresentation(XmlWriter xml, StreamOutput stream, TrackSnapshot track, PackagingOptions options, double offsetSeconds, long fallbackBitrate, bool lowLatency)
+    private static void WriteRepresentation(XmlWriter xml, StreamOutput stream, TrackSnapshot track, PackagingOptions options, double offsetSeconds, long fallbackBitrate, bool lowLatency, string uriQuery)
     {
         CodecConfig c = track.Config;
         (long peak, _) = HlsPlaylistWriter.Bitrates(track, fallbackBitrate);
@@ -170,8 +170,8 @@ public static class DashManifestWriter
         IReadOnlyList<CmafSegment> listed = Listed(track, options);
         xml.WriteStartElement("SegmentTemplate", Namespace);
         xml.WriteAttributeString("timescale", Inv(c.Timescale));
-        xml.WriteAttributeString("initialization", track.Rendition + "/" + track.InitName);
-        xml.WriteAttributeString("media", CmafNames.SegmentTemplate(stream.Session));
+        xml.WriteAttributeString("initialization", track.Rendition + "/" + track.InitName + uriQuery);
+        xml.WriteAttributeString("media", CmafNames.SegmentTemplate(stream.Session) + uriQuery);
         xml.WriteAttributeString("startNumber", Inv(listed.Count > 0 ? listed[0].Sequence : 1));
         xml.WriteAttributeString("presentationTimeOffset", Inv((long)Math.Round(offsetSeconds * c.Timescale)));
         if (lowLatency)

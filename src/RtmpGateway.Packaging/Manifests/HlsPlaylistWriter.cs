@@ -20,7 +20,7 @@ public static class HlsPlaylistWriter
     public const double PartTargetAllowance = 0.002;
 
     /// <summary>The multivariant playlist; null while the stream has no track yet.</summary>
-    public static string? Multivariant(StreamOutput stream)
+    public static string? Multivariant(StreamOutput stream, string uriQuery = "")
     {
         ArgumentNullException.ThrowIfNull(stream);
         TrackSnapshot? audio = stream.Audio;
@@ -42,14 +42,14 @@ public static class HlsPlaylistWriter
             // Audio only: one variant, the audio playlist itself.
             (long peak, long average) = Bitrates(audio!, FallbackAudioBitrate);
             sb.Append(Inv($"#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},CODECS=\"{audio!.Config.CodecString}\"\n"));
-            sb.Append(audio.Rendition).Append("/index.m3u8\n");
+            sb.Append(audio.Rendition).Append("/index.m3u8").Append(uriQuery).Append('\n');
             return sb.ToString();
         }
 
         if (audio is not null)
         {
             // §4.4.6.1 EXT-X-MEDIA: CHANNELS is REQUIRED for audio renditions in the second edition.
-            sb.Append(Inv($"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",LANGUAGE=\"und\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"{Math.Max(1, audio.Config.Channels)}\",URI=\"{audio.Rendition}/index.m3u8\"\n"));
+            sb.Append(Inv($"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",LANGUAGE=\"und\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"{Math.Max(1, audio.Config.Channels)}\",URI=\"{audio.Rendition}/index.m3u8{uriQuery}\"\n"));
         }
 
         (long audioPeak, long audioAverage) = audio is null ? (0, 0) : Bitrates(audio, FallbackAudioBitrate);
@@ -75,7 +75,7 @@ public static class HlsPlaylistWriter
                 sb.Append(",AUDIO=\"audio\"");
             }
 
-            sb.Append('\n').Append(video.Rendition).Append("/index.m3u8\n");
+            sb.Append('\n').Append(video.Rendition).Append("/index.m3u8").Append(uriQuery).Append('\n');
         }
 
         return sb.ToString();
@@ -102,7 +102,7 @@ public static class HlsPlaylistWriter
     /// production, a preload hint for the next part, and reports on the other renditions.
     /// <paramref name="skip"/> asks for a delta update (EXT-X-SKIP).
     /// </summary>
-    public static string Media(StreamOutput stream, TrackSnapshot track, PackagingOptions options, bool skip = false)
+    public static string Media(StreamOutput stream, TrackSnapshot track, PackagingOptions options, bool skip = false, string uriQuery = "")
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(track);
@@ -151,7 +151,7 @@ public static class HlsPlaylistWriter
             sb.Append("#EXT-X-INDEPENDENT-SEGMENTS\n");
         }
 
-        sb.Append("#EXT-X-MAP:URI=\"").Append(track.InitName).Append("\"\n");
+        sb.Append("#EXT-X-MAP:URI=\"").Append(track.InitName).Append(uriQuery).Append("\"\n");
         if (skipped > 0)
         {
             sb.Append(Inv($"#EXT-X-SKIP:SKIPPED-SEGMENTS={skipped}\n"));
@@ -166,11 +166,11 @@ public static class HlsPlaylistWriter
             sb.Append("#EXT-X-PROGRAM-DATE-TIME:").Append(FormatDate(s.ProgramDateTime)).Append('\n');
             if (lowLatency && !track.Ended && s.Start + s.Duration > partsFrom)
             {
-                AppendParts(sb, stream, s, timescale);
+                AppendParts(sb, stream, s, timescale, uriQuery);
             }
 
             sb.Append(Inv($"#EXTINF:{s.Duration / timescale:F3},\n"));
-            sb.Append(CmafNames.Segment(stream.Session, s.Sequence)).Append('\n');
+            sb.Append(CmafNames.Segment(stream.Session, s.Sequence)).Append(uriQuery).Append('\n');
         }
 
         if (track.Ended)
@@ -185,18 +185,18 @@ public static class HlsPlaylistWriter
             if (track.Current is { } current)
             {
                 sb.Append("#EXT-X-PROGRAM-DATE-TIME:").Append(FormatDate(current.ProgramDateTime)).Append('\n');
-                AppendParts(sb, stream, current, timescale);
+                AppendParts(sb, stream, current, timescale, uriQuery);
                 (nextSequence, nextPart) = (current.Sequence, current.Parts.Count);
             }
 
             // §4.4.5.3: the part being produced, so players can ask for it before it exists.
-            sb.Append("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"").Append(CmafNames.Part(stream.Session, nextSequence, nextPart)).Append("\"\n");
+            sb.Append("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"").Append(CmafNames.Part(stream.Session, nextSequence, nextPart)).Append(uriQuery).Append("\"\n");
             foreach (TrackSnapshot other in stream.Tracks.Select(t => t.Snapshot).Where(t => t.Rendition != track.Rendition))
             {
                 (long msn, int part) = other.LastPart();
                 if (msn > 0)
                 {
-                    sb.Append(Inv($"#EXT-X-RENDITION-REPORT:URI=\"../{other.Rendition}/index.m3u8\",LAST-MSN={msn},LAST-PART={part}\n"));
+                    sb.Append(Inv($"#EXT-X-RENDITION-REPORT:URI=\"../{other.Rendition}/index.m3u8{uriQuery}\",LAST-MSN={msn},LAST-PART={part}\n"));
                 }
             }
         }
@@ -204,11 +204,11 @@ public static class HlsPlaylistWriter
         return sb.ToString();
     }
 
-    private static void AppendParts(StringBuilder sb, StreamOutput stream, CmafSegment segment, double timescale)
+    private static void AppendParts(StringBuilder sb, StreamOutput stream, CmafSegment segment, double timescale, string uriQuery)
     {
         foreach (CmafPart part in segment.Parts)
         {
-            sb.Append(Inv($"#EXT-X-PART:DURATION={part.Duration / timescale:F3},URI=\"{CmafNames.Part(stream.Session, segment.Sequence, part.Index)}\""));
+            sb.Append(Inv($"#EXT-X-PART:DURATION={part.Duration / timescale:F3},URI=\"{CmafNames.Part(stream.Session, segment.Sequence, part.Index)}{uriQuery}\""));
             sb.Append(part.Independent ? ",INDEPENDENT=YES\n" : "\n");
         }
     }

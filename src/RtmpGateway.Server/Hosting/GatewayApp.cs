@@ -1,4 +1,5 @@
 using RtmpGateway.Packaging.Live;
+using RtmpGateway.Server.Auth;
 using RtmpGateway.Server.Live;
 using RtmpGateway.Server.Rtmp;
 using RtmpGateway.Server.Streams;
@@ -43,6 +44,19 @@ public static class GatewayApp
             .ValidateOnStart();
         builder.Services.AddOptions<TranscodingOptions>().Bind(builder.Configuration.GetSection(TranscodingOptions.SectionName));
         builder.Services.AddOptions<HttpOptions>().Bind(builder.Configuration.GetSection(HttpOptions.SectionName));
+        builder.Services.AddOptions<AuthOptions>()
+            .Bind(builder.Configuration.GetSection(AuthOptions.SectionName))
+            .Validate(o =>
+            {
+                o.Validate();
+                return true;
+            })
+            .ValidateOnStart();
+        builder.Services.AddSingleton<StreamAuthorizer>();
+
+        // The auth webhook's own client: a 3xx is an answer (a rename, as in nginx-rtmp), not a redirect to follow.
+        builder.Services.AddHttpClient(StreamAuthorizer.WebhookClient)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         builder.Services.AddCors(cors => cors.AddPolicy(LiveEndpoints.CorsPolicy, policy =>
         {
             string[] origins = builder.Configuration.GetSection(HttpOptions.SectionName).Get<HttpOptions>()?.CorsOrigins ?? ["*"];

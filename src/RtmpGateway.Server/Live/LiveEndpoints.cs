@@ -4,6 +4,7 @@ using Microsoft.Net.Http.Headers;
 using RtmpGateway.Packaging.Cmaf;
 using RtmpGateway.Packaging.Live;
 using RtmpGateway.Packaging.Manifests;
+using RtmpGateway.Server.Auth;
 
 namespace RtmpGateway.Server.Live;
 
@@ -33,20 +34,30 @@ internal static class LiveEndpoints
         app.MapGet("/api/time", (TimeProvider time) => Results.Text(HlsPlaylistWriter.FormatDate(time.GetUtcNow()), "text/plain"));
     }
 
-    private static async Task<IResult> Multivariant(string app, string name, PackagingService packaging, IOptions<HttpOptions> http, HttpContext context)
+    private static async Task<IResult> Multivariant(string app, string name, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, IOptions<HttpOptions> http, HttpContext context)
     {
+        if (CheckPlayback(app, name, auth, authOptions.Value, context, out string uriQuery) is { } refused)
+        {
+            return refused;
+        }
+
         if (packaging.Find(app, name) is not { } output)
         {
             return NotFound(context);
         }
 
         await WaitAsync(output, () => HlsPlaylistWriter.Multivariant(output) is not null, http.Value.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
-        string? text = HlsPlaylistWriter.Multivariant(output);
+        string? text = HlsPlaylistWriter.Multivariant(output, uriQuery);
         return text is null ? NotFound(context) : Text(context, text, PlaylistType, http.Value);
     }
 
-    private static async Task<IResult> MediaPlaylist(string app, string name, string rendition, PackagingService packaging, IOptions<HttpOptions> http, HttpContext context)
+    private static async Task<IResult> MediaPlaylist(string app, string name, string rendition, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, IOptions<HttpOptions> http, HttpContext context)
     {
+        if (CheckPlayback(app, name, auth, authOptions.Value, context, out string uriQuery) is { } refused)
+        {
+            return refused;
+        }
+
         if (packaging.Find(app, name) is not { } output || output.Find(rendition) is null)
         {
             return NotFound(context);
@@ -88,7 +99,7 @@ internal static class LiveEndpoints
             await WaitAsync(output, () => output.Find(rendition) is { } t && (t.Segments.Count > 0 || t.Ended), http.Value.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
         }
 
-        return Text(context, HlsPlaylistWriter.Media(output, output.Find(rendition)!, options, skip), PlaylistType, http.Value);
+        return Text(context, HlsPlaylistWriter.Media(output, output.Find(rendition)!, options, skip, uriQuery), PlaylistType, http.Value);
     }
 
     private static bool TryParseDirectives(IQueryCollection query, out long? msn, out int? part)
@@ -118,8 +129,13 @@ internal static class LiveEndpoints
         return true;
     }
 
-    private static async Task<IResult> Mpd(string app, string name, PackagingService packaging, TimeProvider time, IOptions<HttpOptions> http, HttpContext context)
+    private static async Task<IResult> Mpd(string app, string name, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, TimeProvider time, IOptions<HttpOptions> http, HttpContext context)
     {
+        if (CheckPlayback(app, name, auth, authOptions.Value, context, out string uriQuery) is { } refused)
+        {
+            return refused;
+        }
+
         if (packaging.Find(app, name) is not { } output)
         {
             return NotFound(context);
@@ -128,12 +144,17 @@ internal static class LiveEndpoints
         await WaitAsync(output, () => output.Tracks.Any(t => t.Snapshot.Segments.Count > 0) || output.EndedAt is not null, http.Value.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
         HttpRequest request = context.Request;
         string timeUrl = $"{request.Scheme}://{request.Host}{request.PathBase}/api/time";
-        string? text = DashManifestWriter.Write(output, packaging.Options, time.GetUtcNow(), timeUrl);
+        string? text = DashManifestWriter.Write(output, packaging.Options, time.GetUtcNow(), timeUrl, uriQuery);
         return text is null ? NotFound(context) : Text(context, text, MpdType, http.Value);
     }
 
-    private static async Task<IResult> MediaFile(string app, string name, string rendition, string file, PackagingService packaging, HttpContext context)
+    private static async Task<IResult> MediaFile(string app, string name, string rendition, string file, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, HttpContext context)
     {
+        if (CheckPlayback(app, name, auth, authOptions.Value, context, out _) is { } refused)
+        {
+            return refused;
+        }
+
         if (packaging.Find(app, name) is not { } output || output.Find(rendition) is not { } track)
         {
             return NotFound(context);
@@ -234,6 +255,35 @@ internal static class LiveEndpoints
                 // The publisher stalled: end the response with the chunks sent so far.
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Playback auth for apps that ask for it: a signed "play" token for the stream on every
+    /// playlist, MPD, init, segment and part request; 403 when missing or wrong, 410 when expired.
+    /// <paramref name="uriQuery"/> carries the token into the URLs the playlist or MPD references.
+    /// </summary>
+    private static IResult? CheckPlayback(string app, string name, StreamAuthorizer auth, AuthOptions options, HttpContext context, out string uriQuery)
+    {
+        uriQuery = "";
+        if (!options.PlaybackNeedsToken(app))
+        {
+            return null;
+        }
+
+        string? token = context.Request.Query["token"];
+        string? expires = context.Request.Query["expires"];
+        context.Response.Headers.CacheControl = "no-store";
+        switch (auth.CheckPlayback(app, name, token, expires))
+        {
+            case TokenCheck.Valid:
+                // Base64url and digits: nothing to escape.
+                uriQuery = $"?expires={expires}&token={token}";
+                return null;
+            case TokenCheck.Expired:
+                return Results.StatusCode(StatusCodes.Status410Gone);
+            default:
+                return Results.StatusCode(StatusCodes.Status403Forbidden);
         }
     }
 

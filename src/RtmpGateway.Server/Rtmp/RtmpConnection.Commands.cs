@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.Net;
 using RtmpGateway.Media;
 using RtmpGateway.Rtmp;
 using RtmpGateway.Rtmp.Amf;
 using RtmpGateway.Rtmp.Commands;
 using RtmpGateway.Rtmp.Messages;
+using RtmpGateway.Server.Auth;
 using RtmpGateway.Server.Streams;
 
 namespace RtmpGateway.Server.Rtmp;
@@ -27,6 +29,15 @@ internal sealed partial class RtmpConnection
     private LiveStream? _playing;
     private uint _playStreamId;
     private int _droppedAsSlow;
+    private string? _flashVer;
+    private string? _tcUrl;
+
+    /// <summary>A publish or play waiting for its authorization (a webhook); the read loop awaits it before reading on.</summary>
+    private Func<CancellationToken, Task>? _pendingAuth;
+
+    /// <summary>What the webhook was told at publish / play, for publish_done / play_done.</summary>
+    private AuthRequest? _publishRequest;
+    private AuthRequest? _playRequest;
 
     private void HandleCommand(List<object?> values, uint messageStreamId)
     {
@@ -103,6 +114,8 @@ internal sealed partial class RtmpConnection
         AmfObject properties = command.CommandObject
             ?? throw new RtmpProtocolException(RtmpErrorReason.CommandMalformed, "connect without a command object");
         _app = AppName(properties.GetString("app"));
+        _flashVer = properties.GetString("flashVer");
+        _tcUrl = StripQuery(properties.GetString("tcUrl") ?? "");
         double objectEncoding = properties.GetNumber("objectEncoding") ?? 0;
         _connected = true;
 
@@ -149,22 +162,73 @@ internal sealed partial class RtmpConnection
             throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, "publish on a connection that already publishes or plays");
         }
 
-        string name = StripQuery(command.StringArgument(0) ?? "");
-        string display = IsValidName(name) ? StreamRegistry.KeyOf(_app, name) : "(invalid name)";
+        AuthRequest request = AuthRequestFor(command.StringArgument(0));
+        Authorize(_authorizer.AuthorizePublishAsync(request, _closing.Token), decision => CompletePublish(request, decision, messageStreamId));
+    }
+
+    /// <summary>
+    /// The requested name as the client sent it: "name?query". The name may be a stream key, and the
+    /// query may carry a token: neither is logged; only the public name a decision gives is.
+    /// </summary>
+    private AuthRequest AuthRequestFor(string? requested)
+    {
+        requested ??= "";
+        if (requested.Length > 1024)
+        {
+            throw new RtmpProtocolException(RtmpErrorReason.CommandMalformed, $"stream name of {requested.Length} characters");
+        }
+
+        int q = requested.IndexOf('?', StringComparison.Ordinal);
+        var query = new List<KeyValuePair<string, string>>();
+        if (q >= 0)
+        {
+            foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> pair in Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(requested[q..]))
+            {
+                query.Add(new(pair.Key, pair.Value.ToString()));
+            }
+        }
+
+        IPAddress? address = (_context.RemoteEndPoint as IPEndPoint)?.Address;
+        return new AuthRequest(_app, q < 0 ? requested : requested[..q], query, address, Id, _flashVer, _tcUrl);
+    }
+
+    /// <summary>Applies a decision now when it is ready, else after the read loop has awaited it.</summary>
+    private void Authorize(Task<AuthDecision> decision, Action<AuthDecision> complete)
+    {
+        if (decision.IsCompletedSuccessfully)
+        {
+            complete(decision.Result);
+        }
+        else
+        {
+            _pendingAuth = async token => complete(await decision.WaitAsync(token).ConfigureAwait(false));
+        }
+    }
+
+    private void CompletePublish(AuthRequest request, AuthDecision decision, uint messageStreamId)
+    {
+        if (!decision.Allowed)
+        {
+            RefusePublish(messageStreamId, $"{_app}/(name withheld) from {request.Address}", decision.Reason);
+            return;
+        }
+
+        string name = decision.PublicName;
         if (!IsValidName(name))
         {
-            RefusePublish(messageStreamId, display, "stream name must be 1-128 of A-Z a-z 0-9 - _ .");
+            RefusePublish(messageStreamId, $"{_app}/(name withheld)", "stream name must be 1-128 of A-Z a-z 0-9 - _ .");
             return;
         }
 
         if (!_registry.TryPublish(_app, name, Id, _options.MaxGopCacheBytes, out LiveStream stream))
         {
-            RefusePublish(messageStreamId, display, "already being published");
+            RefusePublish(messageStreamId, StreamRegistry.KeyOf(_app, name), "already being published");
             return;
         }
 
         _role = Role.Publisher;
         _publishing = stream;
+        _publishRequest = request;
         stream.TimestampRepaired += OnTimestampRepaired;
         stream.TrackConfigured += OnTrackConfigured;
         SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamBegin, messageStreamId));
@@ -210,6 +274,12 @@ internal sealed partial class RtmpConnection
         stream.TimestampRepaired -= OnTimestampRepaired;
         stream.TrackConfigured -= OnTrackConfigured;
         _registry.Unpublish(stream);
+        if (_publishRequest is { } request)
+        {
+            _publishRequest = null;
+            _authorizer.NotifyDone("publish_done", request);
+        }
+
         RtmpLog.Unpublished(_logger, Id, stream.Key, stream.VideoFrames, stream.AudioFrames, stream.BytesReceived);
     }
 
@@ -233,9 +303,24 @@ internal sealed partial class RtmpConnection
             throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, "play on a connection that already publishes or plays");
         }
 
-        string name = StripQuery(command.StringArgument(0) ?? "");
-        LiveStream? stream = IsValidName(name) ? _registry.Find(_app, name) : null;
+        AuthRequest request = AuthRequestFor(command.StringArgument(0));
+        Authorize(_authorizer.AuthorizePlayAsync(request, _closing.Token), decision => CompletePlay(request, decision, messageStreamId));
+    }
+
+    private void CompletePlay(AuthRequest request, AuthDecision decision, uint messageStreamId)
+    {
+        string name = request.Name;
         string display = IsValidName(name) ? StreamRegistry.KeyOf(_app, name) : "(invalid name)";
+        if (!decision.Allowed)
+        {
+            SendStatus(messageStreamId, NetStatus.LevelError, NetStatus.PlayStreamNotFound, "not authorized");
+            RtmpLog.PlayRefused(_logger, Id, display, decision.Reason);
+            SetCloseReason("play refused: " + decision.Reason);
+            _closeAfterFlush = true;
+            return;
+        }
+
+        LiveStream? stream = IsValidName(name) ? _registry.Find(_app, name) : null;
         if (stream is null)
         {
             SendStatus(messageStreamId, NetStatus.LevelError, NetStatus.PlayStreamNotFound, "no such live stream");
@@ -247,6 +332,7 @@ internal sealed partial class RtmpConnection
 
         _role = Role.Player;
         _playStreamId = messageStreamId;
+        _playRequest = request;
         SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamIsRecorded, messageStreamId));
         SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamBegin, messageStreamId));
         SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PlayReset, $"Playing and resetting {name}.");
@@ -268,6 +354,12 @@ internal sealed partial class RtmpConnection
         {
             _playing = null;
             stream.RemoveViewer(this);
+        }
+
+        if (_playRequest is { } request)
+        {
+            _playRequest = null;
+            _authorizer.NotifyDone("play_done", request);
         }
     }
 

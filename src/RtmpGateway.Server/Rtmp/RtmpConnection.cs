@@ -9,6 +9,7 @@ using RtmpGateway.Rtmp.Amf;
 using RtmpGateway.Rtmp.Chunks;
 using RtmpGateway.Rtmp.Handshake;
 using RtmpGateway.Rtmp.Messages;
+using RtmpGateway.Server.Auth;
 using RtmpGateway.Server.Streams;
 
 namespace RtmpGateway.Server.Rtmp;
@@ -23,6 +24,7 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
     private readonly ConnectionContext _context;
     private readonly RtmpOptions _options;
     private readonly StreamRegistry _registry;
+    private readonly StreamAuthorizer _authorizer;
     private readonly ILogger _logger;
     private readonly ChunkReader _chunkReader;
     private readonly ChunkWriter _chunkWriter = new();
@@ -34,11 +36,12 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
     private long _bytesOut;
     private string? _closeReason;
 
-    public RtmpConnection(ConnectionContext context, RtmpOptions options, StreamRegistry registry, ILogger logger)
+    public RtmpConnection(ConnectionContext context, RtmpOptions options, StreamRegistry registry, StreamAuthorizer authorizer, ILogger logger)
     {
         _context = context;
         _options = options;
         _registry = registry;
+        _authorizer = authorizer;
         _logger = logger;
         _chunkReader = new ChunkReader(new ChunkReaderLimits { MaxMessageSize = options.MaxMessageSize, MaxChunkStreams = options.MaxChunkStreams });
         _amfLimits = new AmfLimits { MaxDepth = options.MaxAmfDepth };
@@ -231,7 +234,15 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
             }
             finally
             {
-                input.AdvanceTo(consumed, buffer.End);
+                // While a publish or play waits for its authorization, the bytes behind it stay
+                // unread (and unexamined, so the next read returns them at once).
+                input.AdvanceTo(consumed, _pendingAuth is null ? buffer.End : consumed);
+            }
+
+            if (_pendingAuth is { } pending)
+            {
+                _pendingAuth = null;
+                await pending(token).ConfigureAwait(false);
             }
 
             if (_closeAfterFlush)
@@ -252,7 +263,7 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
         var reader = new SequenceReader<byte>(buffer);
         try
         {
-            while (!_closeAfterFlush && _chunkReader.TryReadMessage(ref reader, out RtmpMessage message))
+            while (!_closeAfterFlush && _pendingAuth is null && _chunkReader.TryReadMessage(ref reader, out RtmpMessage message))
             {
                 HandleMessage(message);
                 AcknowledgeIfDue();

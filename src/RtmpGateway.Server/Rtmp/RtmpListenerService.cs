@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
+using RtmpGateway.Server.Auth;
 using RtmpGateway.Server.Streams;
 
 namespace RtmpGateway.Server.Rtmp;
@@ -15,15 +16,17 @@ internal sealed class RtmpListenerService : BackgroundService
 {
     private readonly RtmpOptions _options;
     private readonly StreamRegistry _registry;
+    private readonly StreamAuthorizer _authorizer;
     private readonly ILogger _logger;
     private readonly SocketTransportFactory _transport;
     private readonly ConcurrentDictionary<string, (RtmpConnection Connection, Task Task)> _connections = new();
     private readonly TaskCompletionSource<EndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public RtmpListenerService(IOptions<RtmpOptions> options, StreamRegistry registry, ILoggerFactory loggerFactory, IEnumerable<IConnectionListenerFactory> transports)
+    public RtmpListenerService(IOptions<RtmpOptions> options, StreamRegistry registry, StreamAuthorizer authorizer, ILoggerFactory loggerFactory, IEnumerable<IConnectionListenerFactory> transports)
     {
         _options = options.Value;
         _registry = registry;
+        _authorizer = authorizer;
         _logger = loggerFactory.CreateLogger("RtmpGateway.Rtmp");
         _transport = transports.OfType<SocketTransportFactory>().FirstOrDefault()
             ?? new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
@@ -62,7 +65,7 @@ internal sealed class RtmpListenerService : BackgroundService
                         break;
                     }
 
-                    var connection = new RtmpConnection(context, _options, _registry, _logger);
+                    var connection = new RtmpConnection(context, _options, _registry, _authorizer, _logger);
                     _connections[context.ConnectionId] = (connection, RunAsync(connection, context, stoppingToken));
                 }
             }

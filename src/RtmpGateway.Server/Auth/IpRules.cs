@@ -1,0 +1,60 @@
+using System.Net;
+
+namespace RtmpGateway.Server.Auth;
+
+/// <summary>Allow and deny lists of addresses and CIDR networks; IPv4-mapped IPv6 addresses count as IPv4.</summary>
+internal sealed class IpRules
+{
+    private readonly IPNetwork[] _allow;
+    private readonly IPNetwork[] _deny;
+
+    public IpRules(IpRuleOptions options)
+    {
+        _allow = [.. options.Allow.Select(Parse)];
+        _deny = [.. options.Deny.Select(Parse)];
+    }
+
+    public static bool TryParse(string rule, out IPNetwork network)
+    {
+        if (IPNetwork.TryParse(rule, out network))
+        {
+            return true;
+        }
+
+        if (IPAddress.TryParse(rule, out IPAddress? address))
+        {
+            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static IPNetwork Parse(string rule) => TryParse(rule, out IPNetwork network) ? network : throw new FormatException($"'{rule}' is not an address or CIDR network");
+
+    /// <summary>Null when the address may; otherwise the reason it may not.</summary>
+    public string? Check(IPAddress? address)
+    {
+        if (_allow.Length == 0 && _deny.Length == 0)
+        {
+            return null;
+        }
+
+        if (address is null)
+        {
+            return "address unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (Array.Exists(_deny, n => n.Contains(address)))
+        {
+            return "address denied";
+        }
+
+        return _allow.Length > 0 && !Array.Exists(_allow, n => n.Contains(address)) ? "address not allowed" : null;
+    }
+}
