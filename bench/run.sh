@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Runs the benchmarks: sets up what is missing, builds in Release, prints markdown tables with ratios.
-# Usage: bash bench/run.sh [ladder] [seconds]
+# Usage: bash bench/run.sh                                   everything: peers, then ladder, then latency
+#        bash bench/run.sh peers [seconds] [publishers]      the gateway against nginx-rtmp and Node-Media-Server
+#                                                            (defaults: 30 s, 1,8,32 publishers)
+#        bash bench/run.sh ladder [seconds]
+#        bash bench/run.sh latency [seconds] [video bitrate]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup.sh
-exec dotnet run -c Release --project bench/RtmpGateway.Bench -- "${@:-ladder}"
+case "${1:-all}" in
+  all | peers) bash bench/setup-peers.sh ;;
+esac
+# setup.sh built the solution (the bench and the gateway it starts) in Release.
+exec dotnet bench/RtmpGateway.Bench/bin/Release/net10.0/RtmpGateway.Bench.dll "${@:-all}"

@@ -1,22 +1,72 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
+using RtmpGateway.Bench;
+using RtmpGateway.Bench.Peers;
 using RtmpGateway.Media;
 using RtmpGateway.Transcoding.Ladder;
 
 // Benchmarks, side by side with the tool a user would use instead, in one run, printed as ratios.
-// Usage: dotnet run -c Release --project bench/RtmpGateway.Bench -- ladder [seconds] | latency [seconds] [video bitrate, e.g. 3M]
-string scenario = args.Length > 0 ? args[0] : "ladder";
-switch (scenario)
+// Usage: dotnet bench/RtmpGateway.Bench/bin/Release/net10.0/RtmpGateway.Bench.dll
+//   all                                   peers, ladder, latency with their defaults (the default)
+//   peers [seconds] [publishers, e.g. 1,8,32] [scenarios, e.g. 1,2,3,4]
+//                                         the gateway against nginx-rtmp and Node-Media-Server
+//                                         (BENCH_KEEP_LOGS=1 keeps the servers' logs)
+//   ladder [seconds] | latency [seconds] [video bitrate, e.g. 3M]
+
+// Ctrl+C or SIGTERM: cancel, so that every scenario stops what it started; whatever is left is
+// stopped by PID on the way out.
+using var cancel = new CancellationTokenSource();
+using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+AppDomain.CurrentDomain.ProcessExit += (_, _) => BenchProcess.StopAll();
+
+string scenario = args.Length > 0 ? args[0] : "all";
+int Seconds(int fallback) => args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : fallback;
+try
 {
-    case "ladder":
-        await LadderBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10).ConfigureAwait(false);
-        return 0;
-    case "latency":
-        await LatencyBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60, args.Length > 2 ? args[2] : "3M").ConfigureAwait(false);
-        return 0;
-    default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; known: ladder, latency");
-        return 2;
+    switch (scenario)
+    {
+        case "all":
+            await PeersBenchmark.RunAsync(30, PeersBenchmark.DefaultPublisherCounts, PeersBenchmark.AllScenarios, cancel.Token).ConfigureAwait(false);
+            await LadderBenchmark.RunAsync(10).ConfigureAwait(false);
+            await LatencyBenchmark.RunAsync(60).ConfigureAwait(false);
+            return 0;
+        case "peers":
+            await PeersBenchmark.RunAsync(
+                Seconds(30),
+                args.Length > 2 ? Numbers(args[2]) : PeersBenchmark.DefaultPublisherCounts,
+                args.Length > 3 ? Numbers(args[3]) : PeersBenchmark.AllScenarios,
+                cancel.Token).ConfigureAwait(false);
+            return 0;
+        case "ladder":
+            await LadderBenchmark.RunAsync(Seconds(10)).ConfigureAwait(false);
+            return 0;
+        case "latency":
+            await LatencyBenchmark.RunAsync(Seconds(60), args.Length > 2 ? args[2] : "3M").ConfigureAwait(false);
+            return 0;
+        default:
+            Console.Error.WriteLine($"unknown scenario '{scenario}'; known: all, peers, ladder, latency");
+            return 2;
+    }
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    Console.Error.WriteLine("bench: cancelled");
+    return 130;
+}
+finally
+{
+    BenchProcess.StopAll();
+}
+
+static int[] Numbers(string list) => [.. list.Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))];
+
+void Cancel(PosixSignalContext context)
+{
+    // The first signal cancels cleanly; a second one ends the process (ProcessExit still stops the children).
+    context.Cancel = !cancel.IsCancellationRequested;
+    cancel.Cancel();
 }
 
 /// <summary>
@@ -28,70 +78,61 @@ internal static class LadderBenchmark
 {
     public static async Task RunAsync(int seconds)
     {
-        string dir = Directory.CreateTempSubdirectory("rtmpgw-bench-").FullName;
-        try
+        // The first `seconds` of the shared 1080p30 source (SourceFiles), for both pipelines.
+        string source = await SourceFiles.Source1080pAsync().ConfigureAwait(false);
+        string limit = Math.Min(seconds, SourceFiles.Seconds).ToString(CultureInfo.InvariantCulture);
+        var demuxer = new FlvDemuxer();
+        var units = new UnitCollector(TimeSpan.FromSeconds(Math.Min(seconds, SourceFiles.Seconds)));
+        byte[] file = await File.ReadAllBytesAsync(source).ConfigureAwait(false);
+        foreach (FlvFileTag tag in FlvFileReader.ReadTags(file))
         {
-            string source = Path.Combine(dir, "source-1080p.flv");
-            Run("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-t", seconds.ToString(CultureInfo.InvariantCulture),
-                "-c:v", "libx264", "-preset", "veryfast", "-g", "60", "-pix_fmt", "yuv420p", "-f", "flv", source);
-
-            var demuxer = new FlvDemuxer();
-            var units = new UnitCollector();
-            byte[] file = await File.ReadAllBytesAsync(source).ConfigureAwait(false);
-            foreach (FlvFileTag tag in FlvFileReader.ReadTags(file))
-            {
-                demuxer.Demux(tag.Type, tag.Timestamp, tag.Body, units);
-            }
-
-            CodecConfig config = demuxer.Video ?? throw new InvalidOperationException("no video in the source");
-            IReadOnlyList<LadderRung> rungs = LadderPresetLoader.Load(Path.Combine(AppContext.BaseDirectory, "ffmpeg-config"), "default").RungsFor(config.Width, config.Height);
-
-            // In-process: push every frame (a queue that never fills, so nothing is dropped), wait for the flush.
-            var sink = new CountingSink();
-            var options = new LadderTranscoderOptions { MaxQueueSeconds = 100_000, MaxQueuedBytes = 1L << 32 };
-            var watch = Stopwatch.StartNew();
-            using (var transcoder = new LadderTranscoder(config, rungs, config.FrameRate ?? 30, sink, options))
-            {
-                foreach (AccessUnit unit in units.Video)
-                {
-                    transcoder.Push(unit);
-                }
-
-                await transcoder.CompleteAsync().ConfigureAwait(false);
-            }
-
-            double inProcess = units.Video.Count / watch.Elapsed.TotalSeconds;
-
-            // The ffmpeg CLI, the identical ladder.
-            var cli = new List<string> { "-v", "error", "-i", source, "-filter_complex" };
-            cli.Add("[0:v]split=" + rungs.Count.ToString(CultureInfo.InvariantCulture) + string.Concat(rungs.Select((_, i) => $"[s{i}]")) + ";"
-                + string.Join(';', rungs.Select((r, i) => $"[s{i}]scale={r.Width}:{r.Height}[o{i}]")));
-            for (int i = 0; i < rungs.Count; i++)
-            {
-                LadderRung r = rungs[i];
-                cli.AddRange(["-map", $"[o{i}]", $"-c:v:{i}", "libx264", $"-preset:v:{i}", r.Preset, $"-profile:v:{i}", r.Profile,
-                    $"-b:v:{i}", $"{r.BitRate}", $"-maxrate:v:{i}", $"{r.MaxRate}", $"-bufsize:v:{i}", $"{r.BufferSize}", $"-bf:v:{i}", "0"]);
-            }
-
-            cli.AddRange(["-x264-params", "scenecut=0", "-f", "null", "-"]);
-            watch.Restart();
-            Run("ffmpeg", [.. cli]);
-            double ffmpeg = units.Video.Count / watch.Elapsed.TotalSeconds;
-
-            Console.WriteLine();
-            Console.WriteLine($"Ladder: {units.Video.Count} frames {config.Width}x{config.Height} -> {string.Join(", ", rungs.Select(r => $"{r.Width}x{r.Height}"))} ({Environment.ProcessorCount} cores)");
-            Console.WriteLine();
-            Console.WriteLine("| pipeline | fps | gateway / ffmpeg CLI |");
-            Console.WriteLine("|---|---|---|");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| gateway, in-process ladder | {inProcess:F1} | {inProcess / ffmpeg:F2} |"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ffmpeg CLI, split + scale + libx264 | {ffmpeg:F1} | 1.00 |"));
-            Console.WriteLine();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frames out per rung: {string.Join(", ", sink.Counts.Select(kv => $"{kv.Key} {kv.Value}"))}; dropped {sink.Dropped}"));
+            demuxer.Demux(tag.Type, tag.Timestamp, tag.Body, units);
         }
-        finally
+
+        CodecConfig config = demuxer.Video ?? throw new InvalidOperationException("no video in the source");
+        IReadOnlyList<LadderRung> rungs = LadderPresetLoader.Load(Path.Combine(AppContext.BaseDirectory, "ffmpeg-config"), "default").RungsFor(config.Width, config.Height);
+
+        // In-process: push every frame (a queue that never fills, so nothing is dropped), wait for the flush.
+        var sink = new CountingSink();
+        var options = new LadderTranscoderOptions { MaxQueueSeconds = 100_000, MaxQueuedBytes = 1L << 32 };
+        var watch = Stopwatch.StartNew();
+        using (var transcoder = new LadderTranscoder(config, rungs, config.FrameRate ?? 30, sink, options))
         {
-            Directory.Delete(dir, recursive: true);
+            foreach (AccessUnit unit in units.Video)
+            {
+                transcoder.Push(unit);
+            }
+
+            await transcoder.CompleteAsync().ConfigureAwait(false);
         }
+
+        double inProcess = units.Video.Count / watch.Elapsed.TotalSeconds;
+
+        // The ffmpeg CLI, the identical ladder.
+        var cli = new List<string> { "-v", "error", "-t", limit, "-i", source, "-filter_complex" };
+        cli.Add("[0:v]split=" + rungs.Count.ToString(CultureInfo.InvariantCulture) + string.Concat(rungs.Select((_, i) => $"[s{i}]")) + ";"
+            + string.Join(';', rungs.Select((r, i) => $"[s{i}]scale={r.Width}:{r.Height}[o{i}]")));
+        for (int i = 0; i < rungs.Count; i++)
+        {
+            LadderRung r = rungs[i];
+            cli.AddRange(["-map", $"[o{i}]", $"-c:v:{i}", "libx264", $"-preset:v:{i}", r.Preset, $"-profile:v:{i}", r.Profile,
+                $"-b:v:{i}", $"{r.BitRate}", $"-maxrate:v:{i}", $"{r.MaxRate}", $"-bufsize:v:{i}", $"{r.BufferSize}", $"-bf:v:{i}", "0"]);
+        }
+
+        cli.AddRange(["-x264-params", "scenecut=0", "-f", "null", "-"]);
+        watch.Restart();
+        Run("ffmpeg", [.. cli]);
+        double ffmpeg = units.Video.Count / watch.Elapsed.TotalSeconds;
+
+        Console.WriteLine();
+        Console.WriteLine($"Ladder: {units.Video.Count} frames {config.Width}x{config.Height} -> {string.Join(", ", rungs.Select(r => $"{r.Width}x{r.Height}"))} ({Environment.ProcessorCount} cores)");
+        Console.WriteLine();
+        Console.WriteLine("| pipeline | fps | gateway / ffmpeg CLI |");
+        Console.WriteLine("|---|---|---|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| gateway, in-process ladder | {inProcess:F1} | {inProcess / ffmpeg:F2} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ffmpeg CLI, split + scale + libx264 | {ffmpeg:F1} | 1.00 |"));
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frames out per rung: {string.Join(", ", sink.Counts.Select(kv => $"{kv.Key} {kv.Value}"))}; dropped {sink.Dropped}"));
     }
 
     private static void Run(string file, params string[] args)
@@ -111,7 +152,8 @@ internal static class LadderBenchmark
         }
     }
 
-    private sealed class UnitCollector : IMediaSink
+    /// <summary>The video frames decoded before <paramref name="limit"/> (a prefix in decode order, so every reference is kept).</summary>
+    private sealed class UnitCollector(TimeSpan limit) : IMediaSink
     {
         public List<AccessUnit> Video { get; } = [];
 
@@ -121,7 +163,7 @@ internal static class LadderBenchmark
 
         public void OnAccessUnit(in AccessUnit unit)
         {
-            if (unit.Kind == MediaKind.Video)
+            if (unit.Kind == MediaKind.Video && unit.Dts < limit.TotalSeconds * unit.Config.Timescale)
             {
                 Video.Add(unit);
             }

@@ -1,0 +1,172 @@
+using System.Globalization;
+
+namespace RtmpGateway.Bench.Peers;
+
+/// <summary>
+/// The gateway side by side with the servers a user would pick instead (nginx-rtmp, Node-Media-Server),
+/// on this machine, in one run: each scenario runs against the gateway and then each peer, every
+/// server started by the bench and stopped by PID. Prints one markdown table with the ratios.
+/// </summary>
+internal sealed class PeersBenchmark
+{
+    public static readonly int[] DefaultPublisherCounts = [1, 8, 32];
+    public static readonly int[] AllScenarios = [1, 2, 3, 4];
+
+    private readonly PeerRun _run;
+    private readonly ServerKind[] _servers;
+    private readonly PeersTable _table;
+    private bool _failed;
+
+    private PeersBenchmark(PeerRun run, ServerKind[] servers)
+    {
+        _run = run;
+        _servers = servers;
+        _table = new PeersTable([.. servers.Select(s => s.Name)]);
+    }
+
+    /// <param name="seconds">Publish time in scenario 1, sampling time in scenario 3; wrk runs min(10, seconds).</param>
+    /// <param name="scenarios">Which to run: 1 ingest, 2 first playlist and 3 latency (run together), 4 serving.</param>
+    public static async Task RunAsync(int seconds, IReadOnlyList<int> publisherCounts, IReadOnlyCollection<int> scenarios, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(publisherCounts);
+        ArgumentNullException.ThrowIfNull(scenarios);
+        ServerKind[] servers =
+        [
+            new("gateway", GatewayServer.StartAsync),
+            new("nginx-rtmp", NginxRtmpServer.StartAsync),
+            new(NodeMediaServerPeer.Label, NodeMediaServerPeer.StartAsync),
+        ];
+        string source = await SourceFiles.Source720pAsync();
+        string dir = Directory.CreateTempSubdirectory("rtmpgw-peers-").FullName;
+
+        // nginx's workers run unprivileged: they must reach their folders inside this one.
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(10) };
+        var bench = new PeersBenchmark(new PeerRun(dir, source, seconds, http, cancellationToken), servers);
+        int wrkSeconds = Math.Min(10, seconds);
+        if (scenarios.Contains(1))
+        {
+            await bench.IngestAsync(publisherCounts);
+        }
+
+        if (scenarios.Contains(2) || scenarios.Contains(3))
+        {
+            await bench.LiveEdgeAsync();
+        }
+
+        string served = scenarios.Contains(4) ? await bench.ServingAsync(wrkSeconds) : "";
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Peers: {seconds} s per ingest and latency measurement, wrk {wrkSeconds} s x 3 rounds{served} ({Environment.ProcessorCount} cores)"));
+        Console.WriteLine();
+        bench._table.Print(Console.Out);
+        if (bench._failed || Environment.GetEnvironmentVariable("BENCH_KEEP_LOGS") == "1")
+        {
+            Console.Error.WriteLine($"bench: logs kept in {dir}");
+        }
+        else
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private async Task IngestAsync(IReadOnlyList<int> publisherCounts)
+    {
+        foreach (int n in publisherCounts)
+        {
+            PeersTable.Row cpu = _table.Add("1", $"ingest, {n} x 720p: CPU s per stream-minute", "F2", Goal.AtMostNginx);
+            PeersTable.Row rss = _table.Add("1", $"ingest, {n} x 720p: peak RSS, MiB", "F0", Goal.None);
+            PeersTable.Row pss = _table.Add("1", $"ingest, {n} x 720p: peak PSS, MiB", "F0", Goal.None);
+            PeersTable.Row live = _table.Add("1", $"ingest, {n} x 720p: playlists live", "", Goal.AllLive);
+            foreach (ServerKind server in _servers)
+            {
+                Console.Error.WriteLine($"bench: scenario 1, {n} publishers, {server.Name}");
+                try
+                {
+                    IngestScenario.Result r = await IngestScenario.RunAsync(_run, server, n);
+                    cpu.Set(server.Name, r.CpuSecondsPerStreamMinute);
+                    rss.Set(server.Name, r.PeakRssBytes / 1048576.0, r.PeakProcesses > 1 ? $"{r.PeakProcesses} processes" : null);
+                    pss.Set(server.Name, r.PeakPssBytes / 1048576.0);
+                    live.SetCount(server.Name, r.LiveStreams, n);
+                }
+                catch (Exception e) when (!_run.CancellationToken.IsCancellationRequested)
+                {
+                    Failed([cpu, rss, pss, live], server, e);
+                }
+            }
+        }
+    }
+
+    private async Task LiveEdgeAsync()
+    {
+        PeersTable.Row first = _table.Add("2", "publish start to first playable playlist, s (median of 3)", "F2", Goal.BelowEveryPeer);
+        PeersTable.Row median = _table.Add("3", "live latency at the server, median, s", "F2", Goal.BelowEveryPeer);
+        PeersTable.Row p95 = _table.Add("3", "live latency at the server, p95, s", "F2", Goal.BelowEveryPeer);
+        foreach (ServerKind server in _servers)
+        {
+            Console.Error.WriteLine($"bench: scenarios 2 and 3, {server.Name}");
+            try
+            {
+                LiveEdgeScenario.Result r = await LiveEdgeScenario.RunAsync(_run, server);
+                first.Set(server.Name, r.FirstPlayableMedianSeconds, string.Join(", ", r.FirstPlayableSeconds.Select(t => t.ToString("F2", CultureInfo.InvariantCulture))));
+                median.Set(server.Name, r.LatencyMedianSeconds);
+                p95.Set(server.Name, r.LatencyP95Seconds, $"{r.Samples} samples");
+            }
+            catch (Exception e) when (!_run.CancellationToken.IsCancellationRequested)
+            {
+                Failed([first, median, p95], server, e);
+            }
+        }
+    }
+
+    /// <summary>Scenario 4; returns the sizes served, for the table's caption.</summary>
+    private async Task<string> ServingAsync(int wrkSeconds)
+    {
+        PeersTable.Row segmentRps = _table.Add("4", "one segment: requests/s", "F0", Goal.AtLeastNginx);
+        PeersTable.Row segmentMiB = _table.Add("4", "one segment: MiB/s", "F0", Goal.AtLeastNginx);
+        PeersTable.Row playlistRps = _table.Add("4", "media playlist: requests/s", "F0", Goal.AtLeastNginx);
+        PeersTable.Row playlistMiB = _table.Add("4", "media playlist: MiB/s", "F1", Goal.AtLeastNginx);
+        PeersTable.Row[] rows = [segmentRps, segmentMiB, playlistRps, playlistMiB];
+        Console.Error.WriteLine("bench: scenario 4, all servers");
+        try
+        {
+            ServingScenario.Served served = await ServingScenario.RunAsync(_run, _servers, wrkSeconds);
+            foreach ((string name, ServingScenario.Result r) in served.Results)
+            {
+                segmentRps.Set(name, r.Segment.RequestsPerSecond, ErrorNote(r.Segment));
+                segmentMiB.Set(name, r.Segment.MebibytesPerSecond);
+                playlistRps.Set(name, r.Playlist.RequestsPerSecond, ErrorNote(r.Playlist));
+                playlistMiB.Set(name, r.Playlist.MebibytesPerSecond);
+            }
+
+            foreach ((string name, Exception e) in served.Failures)
+            {
+                Failed(rows, _servers.Single(s => s.Name == name), e);
+            }
+
+            return $"; segment {served.SegmentBytes} bytes, playlist {served.PlaylistBytes} bytes";
+        }
+        catch (Exception e) when (!_run.CancellationToken.IsCancellationRequested)
+        {
+            foreach (ServerKind server in _servers)
+            {
+                Failed(rows, server, e);
+            }
+
+            return "";
+        }
+    }
+
+    private void Failed(PeersTable.Row[] rows, ServerKind server, Exception e)
+    {
+        _failed = true;
+        Console.Error.WriteLine($"bench: {server.Name}: {e}");
+        foreach (PeersTable.Row row in rows)
+        {
+            row.SetFailed(server.Name, e.GetType().Name);
+        }
+    }
+
+    private static string? ErrorNote(WrkResult r) => r.Errors > 0 ? $"{r.Errors} errors" : null;
+}
