@@ -26,6 +26,15 @@ public sealed class PackagingOptions
     /// <summary>How long an ended stream's playlists (with ENDLIST) and static MPD stay available.</summary>
     public TimeSpan EndedRetention { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long the output of a publisher whose connection dropped (no unpublish) stays live for it to
+    /// come back: a publish to the same name within it continues the same playlists after a
+    /// discontinuity. 15 s covers an encoder's reconnect (OBS retries after 2 s, then backs off; a
+    /// Wi-Fi or mobile hand-over takes a few seconds) and is about as long as hls.js keeps retrying a
+    /// playlist that does not advance. 0 ends the stream at once.
+    /// </summary>
+    public TimeSpan ReconnectGrace { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Checks every value, naming the configuration key that is wrong.</summary>
     public void Validate()
     {
@@ -35,6 +44,7 @@ public sealed class PackagingOptions
         Require(PlaylistSegments is >= 3 and <= 100, "Packaging:PlaylistSegments must be 3 to 100");
         Require(RetainedSegments >= PlaylistSegments && RetainedSegments <= 200, "Packaging:RetainedSegments must be Packaging:PlaylistSegments to 200");
         Require(EndedRetention >= TimeSpan.Zero, "Packaging:EndedRetention must not be negative");
+        Require(ReconnectGrace >= TimeSpan.Zero && ReconnectGrace <= TimeSpan.FromMinutes(10), "Packaging:ReconnectGrace must be 0 to 10 minutes");
     }
 
     private static void Require(bool condition, string message)

@@ -68,11 +68,11 @@ internal sealed partial class RtmpConnection
                 break;
             case "FCUnpublish":
                 Reply(command, null, AmfUndefined.Value);
-                EndPublishing();
+                EndPublishing(StreamEndReason.Unpublished);
                 break;
             case "deleteStream":
             case "closeStream":
-                EndPublishing();
+                EndPublishing(StreamEndReason.Unpublished);
                 EndPlaying();
                 break;
             default:
@@ -199,7 +199,7 @@ internal sealed partial class RtmpConnection
         }
     }
 
-    private void EndPublishing()
+    private void EndPublishing(StreamEndReason reason = StreamEndReason.ConnectionLost)
     {
         if (_publishing is not { } stream)
         {
@@ -209,7 +209,7 @@ internal sealed partial class RtmpConnection
         _publishing = null;
         stream.TimestampRepaired -= OnTimestampRepaired;
         stream.TrackConfigured -= OnTrackConfigured;
-        _registry.Unpublish(stream);
+        _registry.Unpublish(stream, reason);
         RtmpLog.Unpublished(_logger, Id, stream.Key, stream.VideoFrames, stream.AudioFrames, stream.BytesReceived);
     }
 

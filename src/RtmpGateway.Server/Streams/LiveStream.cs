@@ -208,8 +208,11 @@ public sealed class LiveStream : IMediaSink
         return new Subscription(this, subscriber);
     }
 
+    /// <summary>Why the publisher left (set when the stream ends).</summary>
+    public StreamEndReason? EndReason { get; private set; }
+
     /// <summary>The publisher left: viewers and subscribers are told, and nothing more is accepted.</summary>
-    public void End()
+    public void End(StreamEndReason reason = StreamEndReason.ConnectionLost)
     {
         IRelayViewer[] viewers;
         lock (_gate)
@@ -220,6 +223,7 @@ public sealed class LiveStream : IMediaSink
             }
 
             _ended = true;
+            EndReason = reason;
             viewers = [.. _viewers];
             _viewers.Clear();
             foreach (IStreamSubscriber s in _subscribers)
@@ -318,4 +322,14 @@ public sealed class LiveStream : IMediaSink
             }
         }
     }
+}
+
+/// <summary>How a publish ended.</summary>
+public enum StreamEndReason
+{
+    /// <summary>The connection ended without an unpublish (dropped, timed out, closed by the server): the publisher may come back.</summary>
+    ConnectionLost,
+
+    /// <summary>The publisher said so (FCUnpublish, deleteStream, closeStream).</summary>
+    Unpublished,
 }

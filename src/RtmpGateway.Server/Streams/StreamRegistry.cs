@@ -41,13 +41,13 @@ public sealed class StreamRegistry
 
     public LiveStream? Find(string app, string name) => _streams.TryGetValue(KeyOf(app, name), out LiveStream? s) ? s : null;
 
-    /// <summary>Ends the stream and frees its name.</summary>
-    public void Unpublish(LiveStream stream)
+    /// <summary>Ends the stream and frees its name; <paramref name="reason"/> tells later stages whether the publisher meant it.</summary>
+    public void Unpublish(LiveStream stream, StreamEndReason reason = StreamEndReason.ConnectionLost)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (_streams.TryRemove(new KeyValuePair<string, LiveStream>(stream.Key, stream)))
         {
-            stream.End();
+            stream.End(reason);
             Unpublished?.Invoke(stream);
         }
     }
