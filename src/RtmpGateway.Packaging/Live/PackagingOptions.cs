@@ -1,3 +1,5 @@
+using RtmpGateway.Media;
+
 namespace RtmpGateway.Packaging.Live;
 
 /// <summary>How live streams are cut and how much of them is kept (configuration section "Packaging").</summary>
@@ -35,6 +37,14 @@ public sealed class PackagingOptions
     /// </summary>
     public TimeSpan ReconnectGrace { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// A publisher timestamp this far ahead of the stream's latest one, a track this far behind the
+    /// other, or any step back of more than 100 ms, is a jump: the track's timeline is re-based to go on
+    /// one frame later (Media.TimelineRepair), instead of one sample as long as the jump or a run of
+    /// frames with one timestamp. 5 s is more than any real audio/video interleaving and less than a segment may last.
+    /// </summary>
+    public TimeSpan MaxTimestampJump { get; set; } = TimelineRepair.DefaultMaxJump;
+
     /// <summary>Checks every value, naming the configuration key that is wrong.</summary>
     public void Validate()
     {
@@ -44,6 +54,7 @@ public sealed class PackagingOptions
         Require(PlaylistSegments is >= 3 and <= 100, "Packaging:PlaylistSegments must be 3 to 100");
         Require(RetainedSegments >= PlaylistSegments && RetainedSegments <= 200, "Packaging:RetainedSegments must be Packaging:PlaylistSegments to 200");
         Require(EndedRetention >= TimeSpan.Zero, "Packaging:EndedRetention must not be negative");
+        Require(MaxTimestampJump >= TimeSpan.FromMilliseconds(500) && MaxTimestampJump <= TimeSpan.FromHours(1), "Packaging:MaxTimestampJump must be 0.5 s to 1 hour");
         Require(ReconnectGrace >= TimeSpan.Zero && ReconnectGrace <= TimeSpan.FromMinutes(10), "Packaging:ReconnectGrace must be 0 to 10 minutes");
     }
 

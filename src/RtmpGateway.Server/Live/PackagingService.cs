@@ -103,8 +103,12 @@ internal sealed partial class PackagingService : IDisposable
             }
         }
 
+        stream.TimelineJumped += OnTimelineJumped;
         stream.Subscribe(subscriber);
     }
+
+    private void OnTimelineJumped(LiveStream stream, MediaKind kind, long fromMs, long toMs)
+        => LogTimelineJump(_logger, stream.Key, kind, fromMs, toMs, _options.MaxTimestampJump.TotalSeconds);
 
     /// <summary>The ladder for a stream's video, or null for passthrough (preset, size, or FFmpeg missing).</summary>
     private LadderTranscoder? StartLadder(StreamPackager packager, int publish, string presetName, CodecConfig video)
@@ -326,6 +330,9 @@ internal sealed partial class PackagingService : IDisposable
 
     [LoggerMessage(2008, LogLevel.Information, "Stream {Stream}: ended ({Reason}): ENDLIST and a static MPD, kept {RetentionSeconds} s")]
     private static partial void LogEnded(ILogger logger, string stream, string reason, double retentionSeconds);
+
+    [LoggerMessage(2009, LogLevel.Warning, "Stream {Stream}: the publisher's {Kind} clock jumped (to {FromMs} ms, beyond {MaxSeconds} s or backwards); the timeline goes on at {ToMs} ms")]
+    private static partial void LogTimelineJump(ILogger logger, string stream, MediaKind kind, long fromMs, long toMs, double maxSeconds);
 
     /// <summary>Where an output is in its life: fed, waiting for its publisher to come back, ending, ended.</summary>
     private enum OutputState

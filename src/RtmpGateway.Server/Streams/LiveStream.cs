@@ -12,7 +12,7 @@ namespace RtmpGateway.Server.Streams;
 public sealed class LiveStream : IMediaSink
 {
     private readonly Lock _gate = new();
-    private readonly FlvDemuxer _demuxer = new();
+    private readonly FlvDemuxer _demuxer;
     private readonly List<RelayMessage> _gop = [];
     private readonly List<IRelayViewer> _viewers = [];
     private readonly List<IStreamSubscriber> _subscribers = [];
@@ -24,9 +24,11 @@ public sealed class LiveStream : IMediaSink
     private RelayMessage? _videoHeader;
     private RelayMessage? _audioHeader;
 
-    public LiveStream(string app, string name, string publisherId, int maxGopBytes, TimeProvider time)
+    /// <param name="maxTimestampJump">Where the publisher's timestamps count as a jump and are re-based (<see cref="TimelineRepair.MaxJump"/>).</param>
+    public LiveStream(string app, string name, string publisherId, int maxGopBytes, TimeProvider time, TimeSpan? maxTimestampJump = null)
     {
         ArgumentNullException.ThrowIfNull(time);
+        _demuxer = new FlvDemuxer(new TimelineRepair(maxTimestampJump ?? TimelineRepair.DefaultMaxJump, TimelineRepair.DefaultBackwardTolerance));
         App = app;
         Name = name;
         PublisherId = publisherId;
@@ -81,6 +83,12 @@ public sealed class LiveStream : IMediaSink
 
     /// <summary>Raised (on the publisher's thread) when a timestamp was clamped, for logging.</summary>
     public event Action<LiveStream, MediaKind, long, long>? TimestampRepaired;
+
+    /// <summary>Raised (on the publisher's thread) when the publisher's clock jumped and a track was re-based, for logging.</summary>
+    public event Action<LiveStream, MediaKind, long, long>? TimelineJumped;
+
+    /// <summary>Jumps of the publisher's clock re-based so far.</summary>
+    public long TimelineJumps { get; private set; }
 
     /// <summary>
     /// One audio or video message from the publisher. Throws <see cref="MediaFormatException"/> for
@@ -266,6 +274,12 @@ public sealed class LiveStream : IMediaSink
         {
             s.OnAccessUnit(this, unit);
         }
+    }
+
+    void IMediaSink.OnTimelineJump(MediaKind kind, long fromMs, long toMs)
+    {
+        TimelineJumps++;
+        TimelineJumped?.Invoke(this, kind, fromMs, toMs);
     }
 
     void IMediaSink.OnTimestampRepaired(MediaKind kind, long fromMs, long toMs)

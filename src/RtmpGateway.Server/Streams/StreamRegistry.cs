@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using RtmpGateway.Packaging.Live;
 
 namespace RtmpGateway.Server.Streams;
 
@@ -7,10 +9,13 @@ public sealed class StreamRegistry
 {
     private readonly ConcurrentDictionary<string, LiveStream> _streams = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly TimeSpan _maxTimestampJump;
 
-    public StreamRegistry(TimeProvider time)
+    public StreamRegistry(TimeProvider time, IOptions<PackagingOptions> packaging)
     {
+        ArgumentNullException.ThrowIfNull(packaging);
         _time = time;
+        _maxTimestampJump = packaging.Value.MaxTimestampJump;
     }
 
     /// <summary>Raised after a stream went live (on the publisher's thread).</summary>
@@ -26,7 +31,7 @@ public sealed class StreamRegistry
     /// <summary>Claims app/name for a publisher; false if it is live already (the live one keeps running).</summary>
     public bool TryPublish(string app, string name, string publisherId, int maxGopBytes, out LiveStream stream)
     {
-        var candidate = new LiveStream(app, name, publisherId, maxGopBytes, _time);
+        var candidate = new LiveStream(app, name, publisherId, maxGopBytes, _time, _maxTimestampJump);
         if (!_streams.TryAdd(candidate.Key, candidate))
         {
             // The live one (it may just have ended: then the caller was still refused, and may retry).
