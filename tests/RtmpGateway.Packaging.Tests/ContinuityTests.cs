@@ -176,6 +176,37 @@ public class ContinuityTests
         Assert.DoesNotContain("#EXT-X-DISCONTINUITY", window);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Media_WindowStartsAtTheDiscontinuity_HeaderNumbersItAndNoTag(bool skip)
+    {
+        // The defaults: 6 listed, 9 kept, so segments before the window are still kept (and skipped ones listed as skipped).
+        var options = new PackagingOptions { PlaylistSegments = 6, RetainedSegments = 9 };
+        StreamPackager packager = NewPackager(options);
+        Publish(packager, Wall, 6);
+        packager.Suspend(Wall.AddSeconds(6));
+        packager.Resume(Wall.AddSeconds(8));
+        Publish(packager, Wall.AddSeconds(8), 12.1);
+
+        // Segments 1-3 before, 4-9 after: the window [4..9] starts at the first new segment.
+        string[] lines = Lines(packager.Output, "source", options, skip);
+        Assert.Contains("#EXT-X-MEDIA-SEQUENCE:4", lines);
+        Assert.Contains("#EXT-X-DISCONTINUITY-SEQUENCE:1", lines);
+        Assert.DoesNotContain("#EXT-X-DISCONTINUITY", lines);
+
+        // One segment earlier the window starts before it: header 0, one tag.
+        packager = NewPackager(options);
+        Publish(packager, Wall, 6);
+        packager.Suspend(Wall.AddSeconds(6));
+        packager.Resume(Wall.AddSeconds(8));
+        Publish(packager, Wall.AddSeconds(8), 10.1);
+        lines = Lines(packager.Output, "source", options, skip);
+        Assert.Contains("#EXT-X-MEDIA-SEQUENCE:3", lines);
+        Assert.Contains("#EXT-X-DISCONTINUITY-SEQUENCE:0", lines);
+        Assert.Equal(1, lines.Count(l => l == "#EXT-X-DISCONTINUITY"));
+    }
+
     [Fact]
     public void Media_WhileSuspended_PreloadHintNamesTheFirstPartOfTheNextSequence()
     {

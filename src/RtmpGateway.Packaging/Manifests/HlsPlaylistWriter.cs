@@ -155,7 +155,8 @@ public static class HlsPlaylistWriter
         // §6.2.2: EXT-X-PART tags SHOULD be removed once more than three target durations from the end.
         long playlistEnd = track.Current is { } cur ? cur.Start + cur.Duration : all.Count > 0 ? all[^1].Start + all[^1].Duration : 0;
         long partsFrom = playlistEnd - (long)(3 * track.TargetDurationSeconds * timescale);
-        CmafSegment? previous = first + skipped > 0 ? all[first + skipped - 1] : null;
+        // The first segment has no tag (the header numbers it); a skipped one still precedes the next (§4.4.5.2).
+        CmafSegment? previous = skipped > 0 ? all[first + skipped - 1] : null;
         for (int i = first + skipped; i < all.Count; i++)
         {
             CmafSegment s = all[i];
