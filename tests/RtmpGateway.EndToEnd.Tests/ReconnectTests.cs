@@ -132,4 +132,49 @@ public sealed class ReconnectTests : IAsyncLifetime
         Assert.Equal(1, fresh.MediaSequence);
         Assert.NotEqual(ended.Segments[0].Uri.Split('-')[1], fresh.Segments[0].Uri.Split('-')[1]);
     }
+
+    [Fact]
+    public async Task Reconnect_WithLadder_RungsContinueAtTheSameDiscontinuity()
+    {
+        string dir = Directory.CreateTempSubdirectory("rtmpgw-reconnect-ladder-").FullName;
+        await using GatewayInstance gateway = await GatewayInstance.StartAsync(
+            "--Transcoding:Preset", "default", "--Packaging:ReconnectGrace", "00:00:10", "--Packaging:PlaylistSegments", "12", "--Packaging:RetainedSegments", "12");
+        try
+        {
+            // 854x480: the default preset adds one rung, 360p.
+            string source = Path.Combine(dir, "480p.flv");
+            await Ffmpeg.MakeSourceFileAsync(source, 8, 854, 480);
+            await using (ToolProcess first = ToolProcess.Start("ffmpeg", Ffmpeg.PublishFile(source, gateway.RtmpUrl("live", "rungs"))))
+            {
+                await gateway.Logs.WaitForLineAsync(l => l.Contains("live/rungs: ladder default with 360p", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+                await gateway.GetWhenReadyAsync(_http, "/live/rungs/360p/index.m3u8", TimeSpan.FromSeconds(20));
+                await Task.Delay(TimeSpan.FromSeconds(5));
+            }
+
+            await gateway.Logs.WaitForLineAsync(l => l.Contains("live/rungs: publisher lost", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+            await using (ToolProcess second = ToolProcess.Start("ffmpeg", Ffmpeg.PublishFile(source, gateway.RtmpUrl("live", "rungs"))))
+            {
+                Assert.Equal(0, await second.WaitAsync(TimeSpan.FromSeconds(60)));
+            }
+
+            await gateway.Logs.WaitForLineAsync(l => l.Contains("live/rungs: ended (unpublished)", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+            MediaPlaylist sourceList = MediaPlaylist.Parse(await _http.GetStringAsync(new Uri(gateway.HttpBase, "/live/rungs/source/index.m3u8")));
+            MediaPlaylist rungList = MediaPlaylist.Parse(await _http.GetStringAsync(new Uri(gateway.HttpBase, "/live/rungs/360p/index.m3u8")));
+            long cut = Assert.Single(sourceList.Segments, s => s.Discontinuity).Sequence;
+            Assert.Equal(cut, Assert.Single(rungList.Segments, s => s.Discontinuity).Sequence);
+            Assert.All(rungList.Segments, s => Assert.Equal(s.Sequence, MediaPlaylist.SequenceInUri(s.Uri)));
+            Assert.True(rungList.Segments.Count(s => s.Sequence >= cut) >= 3, rungList.Text);
+            Assert.True(rungList.Segments.Count(s => s.Sequence < cut) >= 2, rungList.Text);
+
+            // The rung's segments of both publishes sit where the source's are, and decode.
+            Assert.All(rungList.Segments, r => Assert.Equal(sourceList.Segments.Single(s => s.Sequence == r.Sequence).Duration, r.Duration, 0.05));
+            await using ToolProcess reader = await ToolProcess.RunAsync(
+                TimeSpan.FromSeconds(90), "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-i", new Uri(gateway.HttpBase, "/live/rungs/360p/index.m3u8").ToString(), "-f", "null", "-");
+            Assert.True(reader.ExitCode == 0 && reader.StdErr.Trim().Length == 0, reader.StdErr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
