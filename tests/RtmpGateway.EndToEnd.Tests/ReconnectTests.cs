@@ -27,6 +27,20 @@ public sealed class ReconnectTests : IAsyncLifetime
 
     private Uri Url(string path) => new(_gateway.HttpBase, path);
 
+    /// <summary>
+    /// Waits until the RTMP log has told <paramref name="count"/> times that a publisher of the stream left
+    /// (dropped or unpublished): by then the packager has handled it.
+    /// </summary>
+    private static async Task WaitForUnpublishedAsync(GatewayInstance gateway, string name, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (gateway.Logs.Lines.Count(l => l.Contains($" unpublished live/{name}:", StringComparison.Ordinal)) < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} unpublish lines for live/{name}:\n" + string.Join('\n', gateway.Logs.Lines));
+            await Task.Delay(20);
+        }
+    }
+
     private async Task<MediaPlaylist> PlaylistAsync(string name, string rendition = "source")
         => MediaPlaylist.Parse(await _http.GetStringAsync(Url($"/live/{name}/{rendition}/index.m3u8")));
 
@@ -50,7 +64,7 @@ public sealed class ReconnectTests : IAsyncLifetime
     public async Task Reconnect_WithinGrace_SamePlaylistsGoOnAfterOneDiscontinuity()
     {
         MediaPlaylist before = await PublishThenDropAsync("again", 3);
-        await _gateway.Logs.WaitForLineAsync(l => l.Contains("live/again: publisher lost", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await WaitForUnpublishedAsync(_gateway, "again", 1);
 
         // While it is away: live playlists (no ENDLIST), a dynamic MPD.
         MediaPlaylist away = await PlaylistAsync("again");
@@ -60,11 +74,10 @@ public sealed class ReconnectTests : IAsyncLifetime
         DateTimeOffset reconnected = DateTimeOffset.UtcNow;
         await using (ToolProcess again = ToolProcess.Start("ffmpeg", Ffmpeg.PublishLowLatency(_gateway.RtmpUrl("live", "again"), seconds: 7, 320, 240)))
         {
-            await _gateway.Logs.WaitForLineAsync(l => l.Contains("live/again: publisher back after", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
             Assert.Equal(0, await again.WaitAsync(TimeSpan.FromSeconds(60)));
         }
 
-        await _gateway.Logs.WaitForLineAsync(l => l.Contains("live/again: ended (unpublished)", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await WaitForUnpublishedAsync(_gateway, "again", 2);
         MediaPlaylist after = await PlaylistAsync("again");
         Assert.True(after.Ended, after.Text);
 
@@ -111,7 +124,7 @@ public sealed class ReconnectTests : IAsyncLifetime
     {
         await PublishThenDropAsync("gone", 2);
         var dropped = System.Diagnostics.Stopwatch.StartNew();
-        await _gateway.Logs.WaitForLineAsync(l => l.Contains("live/gone: publisher lost", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await WaitForUnpublishedAsync(_gateway, "gone", 1);
 
         // Live until the grace is over.
         Assert.False((await PlaylistAsync("gone")).Ended);
@@ -127,7 +140,7 @@ public sealed class ReconnectTests : IAsyncLifetime
         // A publish after that is a new presentation: new names, numbering from 1.
         await using ToolProcess next = ToolProcess.Start("ffmpeg", Ffmpeg.PublishLowLatency(_gateway.RtmpUrl("live", "gone"), seconds: 4, 320, 240));
         Assert.Equal(0, await next.WaitAsync(TimeSpan.FromSeconds(60)));
-        await _gateway.Logs.WaitForLineAsync(l => l.Contains("live/gone: ended (unpublished)", StringComparison.Ordinal) , TimeSpan.FromSeconds(10));
+        await WaitForUnpublishedAsync(_gateway, "gone", 2);
         MediaPlaylist fresh = await PlaylistAsync("gone");
         Assert.Equal(1, fresh.MediaSequence);
         Assert.NotEqual(ended.Segments[0].Uri.Split('-')[1], fresh.Segments[0].Uri.Split('-')[1]);
@@ -151,13 +164,13 @@ public sealed class ReconnectTests : IAsyncLifetime
                 await Task.Delay(TimeSpan.FromSeconds(5));
             }
 
-            await gateway.Logs.WaitForLineAsync(l => l.Contains("live/rungs: publisher lost", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+            await WaitForUnpublishedAsync(gateway, "rungs", 1);
             await using (ToolProcess second = ToolProcess.Start("ffmpeg", Ffmpeg.PublishFile(source, gateway.RtmpUrl("live", "rungs"))))
             {
                 Assert.Equal(0, await second.WaitAsync(TimeSpan.FromSeconds(60)));
             }
 
-            await gateway.Logs.WaitForLineAsync(l => l.Contains("live/rungs: ended (unpublished)", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+            await WaitForUnpublishedAsync(gateway, "rungs", 2);
             MediaPlaylist sourceList = MediaPlaylist.Parse(await _http.GetStringAsync(new Uri(gateway.HttpBase, "/live/rungs/source/index.m3u8")));
             MediaPlaylist rungList = MediaPlaylist.Parse(await _http.GetStringAsync(new Uri(gateway.HttpBase, "/live/rungs/360p/index.m3u8")));
             long cut = Assert.Single(sourceList.Segments, s => s.Discontinuity).Sequence;

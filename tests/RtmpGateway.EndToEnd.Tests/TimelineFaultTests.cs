@@ -61,7 +61,7 @@ public sealed class TimelineFaultTests : IAsyncLifetime
 
         await _gateway.WaitForStreamAsync("live", name, TimeSpan.FromSeconds(5));
         await publisher.SendCommandAsync(publisher.StreamId, "deleteStream", 0, null, (double)publisher.StreamId);
-        await _gateway.Logs.WaitForLineAsync(l => l.Contains($"live/{name}: ended (unpublished)", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await _gateway.Logs.WaitForLineAsync(l => l.Contains($" unpublished live/{name}:", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
     }
 
     private async Task<MediaPlaylist> PlaylistAsync(string name, string rendition = "source")
@@ -111,7 +111,7 @@ public sealed class TimelineFaultTests : IAsyncLifetime
             Assert.True(publisher.ExitCode == 0, publisher.StdErr);
         }
 
-        await _gateway.Logs.WaitForLineAsync(l => l.Contains("live/ahead: ended (unpublished)", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await _gateway.Logs.WaitForLineAsync(l => l.Contains(" unpublished live/ahead:", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         await AssertOneSteadyTimelineAsync("ahead");
     }
 
