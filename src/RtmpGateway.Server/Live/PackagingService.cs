@@ -21,8 +21,8 @@ internal sealed partial class PackagingService : IDisposable
 {
     private readonly ConcurrentDictionary<string, OutputEntry> _outputs = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly CancellationToken _applicationStopping;
     private readonly CancellationTokenRegistration _onStopping;
-    private bool _shuttingDown;
     private readonly PackagingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PackagingService> _logger;
@@ -55,7 +55,8 @@ internal sealed partial class PackagingService : IDisposable
         registry.Published += OnPublished;
 
         // Before the HTTP server stops: parked blocking reloads and growing segments complete with the end.
-        _onStopping = lifetime.ApplicationStopping.Register(EndAll);
+        _applicationStopping = lifetime.ApplicationStopping;
+        _onStopping = _applicationStopping.Register(EndAll);
     }
 
     private LadderPreset Preset(string name)
@@ -72,6 +73,12 @@ internal sealed partial class PackagingService : IDisposable
 
     public PackagingOptions Options => _options;
 
+    /// <summary>
+    /// Set before any ApplicationStopping callback runs, so a publisher closed by the RTMP listener's
+    /// callback ends its stream rather than starting a grace period, whichever callback runs first.
+    /// </summary>
+    private bool ShuttingDown => _applicationStopping.IsCancellationRequested;
+
     public StreamOutput? Find(string app, string name) => _outputs.TryGetValue(StreamRegistry.KeyOf(app, name), out OutputEntry? e) ? e.Output : null;
 
     private void OnPublished(LiveStream stream)
@@ -80,10 +87,12 @@ internal sealed partial class PackagingService : IDisposable
         DateTimeOffset now = _time.GetUtcNow();
         lock (_gate)
         {
-            if (!_shuttingDown && _outputs.TryGetValue(stream.Key, out OutputEntry? entry) && entry.State == OutputState.Interrupted)
+            if (!ShuttingDown && _outputs.TryGetValue(stream.Key, out OutputEntry? entry) && entry.State == OutputState.Interrupted)
             {
                 // The publisher is back within the grace period: the same playlists go on.
                 entry.Grace?.Cancel();
+                entry.Grace?.Dispose();
+                entry.Grace = null;
                 int publish = entry.Packager.Resume(now);
                 subscriber = new Subscriber(this, entry, publish, _transcoding.PresetFor(stream.App, stream.Name));
                 entry.Publisher = subscriber;
@@ -166,10 +175,17 @@ internal sealed partial class PackagingService : IDisposable
         {
             if (entry.Publisher != publisher || entry.State != OutputState.Live)
             {
+                // Ended meanwhile (the gateway is shutting down): only the ladder is left to stop, and
+                // only now, after the publisher's last Push.
+                if (publisher.Ladder is { } orphan)
+                {
+                    _ = Task.Run(orphan.Dispose);
+                }
+
                 return;
             }
 
-            interrupt = !_shuttingDown && _options.ReconnectGrace > TimeSpan.Zero && stream.EndReason != StreamEndReason.Unpublished;
+            interrupt = !ShuttingDown && _options.ReconnectGrace > TimeSpan.Zero && stream.EndReason != StreamEndReason.Unpublished;
             entry.InterruptedAt = now;
             entry.State = interrupt ? OutputState.Interrupted : OutputState.Ending;
             if (interrupt)
@@ -221,7 +237,7 @@ internal sealed partial class PackagingService : IDisposable
             }
             else if (entry.State == OutputState.Ending)
             {
-                EndLocked(entry, "unpublished");
+                EndLocked(entry, ShuttingDown ? "gateway shutting down" : "unpublished");
             }
         }
     }
@@ -249,23 +265,18 @@ internal sealed partial class PackagingService : IDisposable
     /// <summary>
     /// The gateway is shutting down (ApplicationStopping, before the HTTP server stops): every output
     /// flushes its segment in production and ends, so parked blocking reloads and growing segments
-    /// complete, and the last playlists carry ENDLIST. Ladders are stopped without waiting.
+    /// complete, and the last playlists carry ENDLIST. Ladders are not waited for: what their rungs
+    /// still deliver is ignored, and each stops when its publisher's connection closes.
     /// </summary>
     private void EndAll()
     {
         lock (_gate)
         {
-            _shuttingDown = true;
             foreach (OutputEntry entry in _outputs.Values)
             {
                 if (entry.State != OutputState.Ended)
                 {
                     entry.Grace?.Cancel();
-                    if (entry.Publisher?.Ladder is { } ladder)
-                    {
-                        _ = Task.Run(ladder.Dispose);
-                    }
-
                     EndLocked(entry, "gateway shutting down");
                 }
             }
@@ -278,7 +289,7 @@ internal sealed partial class PackagingService : IDisposable
         entry.Packager.End(_time.GetUtcNow());
         string key = StreamRegistry.KeyOf(entry.Output.App, entry.Output.Name);
         LogEnded(_logger, key, reason, _options.EndedRetention.TotalSeconds);
-        if (!_shuttingDown)
+        if (!ShuttingDown)
         {
             _ = RemoveLaterAsync(key, entry);
         }
