@@ -23,4 +23,12 @@ public interface IMediaSink
 
     /// <summary>A non-monotonic DTS was clamped from <paramref name="fromMs"/> to <paramref name="toMs"/> (the caller logs it).</summary>
     void OnTimestampRepaired(MediaKind kind, long fromMs, long toMs);
+
+    /// <summary>
+    /// The publisher's clock jumped (see <see cref="TimelineRepair"/>): the unit at <paramref name="fromMs"/>
+    /// was re-based to <paramref name="toMs"/>, and the track's later units move with it. Ignored unless implemented.
+    /// </summary>
+    void OnTimelineJump(MediaKind kind, long fromMs, long toMs)
+    {
+    }
 }

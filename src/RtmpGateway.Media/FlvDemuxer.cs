@@ -4,7 +4,8 @@ namespace RtmpGateway.Media;
 
 /// <summary>
 /// Demuxes the audio and video tags of one published stream (FLV spec E.4.2/E.4.3, Enhanced RTMP v1/v2
-/// ExVideoTagHeader) into codec configs and access units with unwrapped, monotonic timestamps.
+/// ExVideoTagHeader) into codec configs and access units with unwrapped, monotonic timestamps (jitter
+/// clamped, jumps re-based: <see cref="TimelineRepair"/>).
 /// One instance per stream; not thread-safe.
 /// </summary>
 public sealed class FlvDemuxer
@@ -34,8 +35,19 @@ public sealed class FlvDemuxer
     private const int SoundFormatAac = 10;
 
     private readonly TimestampUnwrapper _clock = new();
-    private long _lastVideoMs = long.MinValue;
-    private long _lastAudioMs = long.MinValue;
+    private readonly TimelineRepair _timeline;
+
+    public FlvDemuxer()
+        : this(new TimelineRepair())
+    {
+    }
+
+    /// <param name="timeline">How timestamp jumps and jitter are repaired (one instance per stream).</param>
+    public FlvDemuxer(TimelineRepair timeline)
+    {
+        ArgumentNullException.ThrowIfNull(timeline);
+        _timeline = timeline;
+    }
 
     public CodecConfig? Video { get; private set; }
 
@@ -257,7 +269,7 @@ public sealed class FlvDemuxer
             return;
         }
 
-        long ms = Monotonic(MediaKind.Video, _clock.Unwrap(timestampMs), ref _lastVideoMs, sink);
+        long ms = _timeline.Repair(MediaKind.Video, _clock.Unwrap(timestampMs), sink);
         long dts = ms * 90;
         // PTS = DTS + CompositionTime; a repaired DTS carries its PTS along, so the offset is kept.
         long pts = (ms + cts) * 90;
@@ -273,7 +285,7 @@ public sealed class FlvDemuxer
             return;
         }
 
-        long ms = Monotonic(MediaKind.Audio, _clock.Unwrap(timestampMs), ref _lastAudioMs, sink);
+        long ms = _timeline.Repair(MediaKind.Audio, _clock.Unwrap(timestampMs), sink);
         long ticks = MillisecondsToTicks(ms, config.Timescale);
         sink.OnAccessUnit(new AccessUnit(config, ticks, ticks, true, payload));
     }
@@ -283,19 +295,6 @@ public sealed class FlvDemuxer
     {
         long n = ms * rate;
         return n >= 0 ? (n + 500) / 1000 : -((-n + 500) / 1000);
-    }
-
-    private static long Monotonic(MediaKind kind, long ms, ref long last, IMediaSink sink)
-    {
-        if (ms < last)
-        {
-            // DESIGN.md: "Non-monotonic input is repaired there (clamped and logged), never passed downstream."
-            sink.OnTimestampRepaired(kind, ms, last);
-            return last;
-        }
-
-        last = ms;
-        return ms;
     }
 
     private static int ReadSi24(ReadOnlySpan<byte> b) => ((b[0] << 24) | (b[1] << 16) | (b[2] << 8)) >> 8;

@@ -63,9 +63,13 @@ internal sealed class RecordingSink : IMediaSink
 
     public List<(MediaKind Kind, long FromMs, long ToMs)> Repairs { get; } = [];
 
+    public List<(MediaKind Kind, long FromMs, long ToMs)> Jumps { get; } = [];
+
     public void OnCodecConfig(CodecConfig config) => Configs.Add(config);
 
     public void OnAccessUnit(in AccessUnit unit) => Units.Add(unit);
 
     public void OnTimestampRepaired(MediaKind kind, long fromMs, long toMs) => Repairs.Add((kind, fromMs, toMs));
+
+    public void OnTimelineJump(MediaKind kind, long fromMs, long toMs) => Jumps.Add((kind, fromMs, toMs));
 }

@@ -26,19 +26,19 @@ public class RungPackagingTests
             rung.Add(new AccessUnit(StreamPackagerTests.Video, dts, dts + 6000, v % 30 == 0, Frame));
             if (v == 20)
             {
-                packager.OnRungConfig("360p", StreamPackagerTests.Video);
+                packager.OnRungConfig(1, "360p", StreamPackagerTests.Video);
             }
 
             if (v >= 20)
             {
                 AccessUnit late = rung[v - 20];
-                packager.OnRungAccessUnit("360p", late, at);
+                packager.OnRungAccessUnit(1, "360p", late, at);
             }
         }
 
         foreach (AccessUnit late in rung.Skip(280))
         {
-            packager.OnRungAccessUnit("360p", late, StreamPackagerTests.Wall.AddSeconds(10));
+            packager.OnRungAccessUnit(1, "360p", late, StreamPackagerTests.Wall.AddSeconds(10));
         }
 
         packager.End(StreamPackagerTests.Wall.AddSeconds(10));

@@ -41,6 +41,19 @@ public sealed class ToolProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>The process id, for signals to this process only.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Sends a POSIX signal (TERM, STOP, CONT, ...) to this process alone, with kill(1).</summary>
+    public Task SignalAsync(string signal) => Signal(_process.Id, signal);
+
+    /// <summary>kill -s SIGNAL PID: one process, by its id.</summary>
+    public static async Task Signal(int pid, string signal)
+    {
+        await using ToolProcess kill = await RunAsync(TimeSpan.FromSeconds(10), "kill", "-s", signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(kill.ExitCode == 0, $"kill -s {signal} {pid}: {kill.StdErr}");
+    }
+
     public static ToolProcess Start(string fileName, params string[] args)
     {
         var psi = new ProcessStartInfo(fileName)

@@ -26,10 +26,10 @@ internal sealed class LadderSourceClip : IMediaSink
 
     public List<AccessUnit> Units { get; } = [];
 
-    public static LadderSourceClip Make(string dir, string name, int width, int height, int fps, double seconds, int gop)
+    public static LadderSourceClip Make(string dir, string name, int width, int height, int fps, double seconds, int gop, params string[] extra)
     {
         // libx264's defaults keep B-frames on (veryfast: 3), so source DTS != PTS.
-        TestMedia.MakeClip(dir, name, width, height, fps, seconds, gop);
+        TestMedia.MakeClip(dir, name, width, height, fps, seconds, gop, extra);
         return new LadderSourceClip(System.IO.Path.Combine(dir, name));
     }
 

@@ -196,6 +196,65 @@ public sealed class LadderTranscoderTests : IClassFixture<Ladder1080pClipFixture
         }
     }
 
+    [Fact]
+    public async Task Push_SourceResolutionChangesMidStream_RungKeepsItsSizeAndEveryFrame()
+    {
+        string dir = TestMedia.TempDirectory();
+        try
+        {
+            // 320x240 for 2 s, then a new sequence header: 480x270 for 2 s, on the same timeline. Parameter
+            // sets only in the sequence headers (global headers), as OBS and ffmpeg send them over RTMP:
+            // the new size reaches the decoder only through the new avcC.
+            LadderSourceClip first = LadderSourceClip.Make(dir, "first.flv", 320, 240, 30, 2, gop: 30, "-flags:v", "+global_header");
+            LadderSourceClip second = LadderSourceClip.Make(dir, "second.flv", 480, 270, 30, 2, gop: 30, "-flags:v", "+global_header");
+            Assert.DoesNotContain(second.Units, u => TestMedia.SplitLengthPrefixed(u.Payload.Span).Any(n => (n[0] & 0x1F) is 7 or 8));
+            long shift = first.Units.Max(u => u.Dts) + 3000 - second.Units.Min(u => u.Dts);
+            List<AccessUnit> source = [.. first.Units, .. second.Units.Select(u => u with { Dts = u.Dts + shift, Pts = u.Pts + shift })];
+            LadderRung rung = new("144p", 256, 144, 150_000, 160_000, 225_000, "veryfast", "main");
+            var sink = new RecordingLadderSink();
+            using (var transcoder = new LadderTranscoder(first.Config, [rung], 30, sink, Unbounded()))
+            {
+                foreach (AccessUnit unit in source)
+                {
+                    transcoder.Push(unit);
+                }
+
+                await transcoder.CompleteAsync();
+                Assert.Equal(0, transcoder.DroppedFrames);
+            }
+
+            // The decoder started over with the new avcC and the scaler took the new geometry: no
+            // frame lost or rejected, the rung's size and config unchanged, an IDR at each source keyframe.
+            Assert.Empty(sink.Dropped);
+            CodecConfig config = Assert.Single(sink.Configs).Value;
+            Assert.Equal((256, 144), (config.Width, config.Height));
+            List<AccessUnit> units = sink.Units[rung.Name];
+            Assert.Equal(source.Select(u => u.Pts).Order(), units.Select(u => u.Pts).Order());
+            Assert.Equal(source.Where(u => u.IsKeyframe).Select(u => u.Pts), units.Where(u => u.IsKeyframe).Select(u => u.Pts));
+
+            string flv = Path.Combine(dir, "rung.flv");
+            TestMedia.WriteFlv(flv, config.Record.Span, [.. units.Select(u => new EncodedPacket(u.Pts, u.Dts, u.IsKeyframe, u.Payload))]);
+            (int exit, _, string stderr) = TestMedia.Run("ffmpeg", "-v", "error", "-i", flv, "-f", "null", "-");
+            Assert.True(exit == 0 && stderr.Length == 0, stderr);
+
+            // And the pictures after the change are the new source's, scaled (a decoder still on the old
+            // parameter sets conceals errors and keeps making 320x240 pictures: garbage, far below this).
+            int firstCount = first.Units.Count;
+            (int psnrExit, _, string psnr) = TestMedia.Run(
+                "ffmpeg", "-v", "info", "-nostats", "-i", flv, "-i", second.Path, "-filter_complex",
+                $"[0:v]select='gte(n,{firstCount})',setpts=N/30/TB[rung];[1:v]scale=256:144,setpts=N/30/TB[reference];[rung][reference]psnr",
+                "-f", "null", "-");
+            Assert.Equal(0, psnrExit);
+            string average = psnr.Split('\n').Last(l => l.Contains("PSNR y:", StringComparison.Ordinal)).Split("average:")[1].Split(' ')[0];
+            _output.WriteLine($"rung after the change vs the new source scaled: PSNR average {average} dB");
+            Assert.True(double.Parse(average, CultureInfo.InvariantCulture) > 25, $"PSNR {average} dB");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>A queue that never fills for a 6 s clip pushed at once: no drops, so the counts can be compared.</summary>
     private static LadderTranscoderOptions Unbounded() => new() { MaxQueueSeconds = 1000, MaxQueuedBytes = 1L << 30 };
 }

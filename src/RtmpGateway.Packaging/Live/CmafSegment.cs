@@ -12,9 +12,20 @@ public sealed record CmafPart(int Index, long Start, long Duration, bool Indepen
 /// </summary>
 public sealed class CmafSegment
 {
-    public CmafSegment(long sequence, long start, long duration, DateTimeOffset programDateTime, IReadOnlyList<CmafPart> parts, bool complete, bool independent)
+    public CmafSegment(
+        long sequence,
+        long start,
+        long duration,
+        DateTimeOffset programDateTime,
+        IReadOnlyList<CmafPart> parts,
+        bool complete,
+        bool independent,
+        long discontinuitySequence,
+        InitSegment init)
     {
         Sequence = sequence;
+        DiscontinuitySequence = discontinuitySequence;
+        Init = init;
         Start = start;
         Duration = duration;
         ProgramDateTime = programDateTime;
@@ -26,6 +37,16 @@ public sealed class CmafSegment
 
     /// <summary>Media sequence number; the same for every track of a stream covering the same interval.</summary>
     public long Sequence { get; }
+
+    /// <summary>
+    /// HLS's Discontinuity Sequence Number (RFC 8216bis 6.2.2): how many discontinuities (reconnects,
+    /// codec config changes) the stream had before this segment. The same for every track's segment of
+    /// a sequence number; a segment whose number is higher than its predecessor's starts after one.
+    /// </summary>
+    public long DiscontinuitySequence { get; }
+
+    /// <summary>The CMAF header its samples decode with.</summary>
+    public InitSegment Init { get; }
 
     /// <summary>Decode time of the first sample (tfdt), in the track's timescale.</summary>
     public long Start { get; }

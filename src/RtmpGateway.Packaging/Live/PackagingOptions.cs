@@ -1,3 +1,5 @@
+using RtmpGateway.Media;
+
 namespace RtmpGateway.Packaging.Live;
 
 /// <summary>How live streams are cut and how much of them is kept (configuration section "Packaging").</summary>
@@ -34,6 +36,23 @@ public sealed class PackagingOptions
     /// <summary>How long an ended stream's playlists (with ENDLIST) and static MPD stay available.</summary>
     public TimeSpan EndedRetention { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long the output of a publisher whose connection dropped (no unpublish) stays live for it to
+    /// come back: a publish to the same name within it continues the same playlists after a
+    /// discontinuity. 15 s covers an encoder's reconnect (OBS retries after 2 s, then backs off; a
+    /// Wi-Fi or mobile hand-over takes a few seconds) and is about as long as hls.js keeps retrying a
+    /// playlist that does not advance. 0 ends the stream at once.
+    /// </summary>
+    public TimeSpan ReconnectGrace { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A publisher timestamp this far ahead of the stream's latest one, a track this far behind the
+    /// other, or any step back of more than 100 ms, is a jump: the track's timeline is re-based to go on
+    /// one frame later (Media.TimelineRepair), instead of one sample as long as the jump or a run of
+    /// frames with one timestamp. 5 s is more than any real audio/video interleaving and less than a segment may last.
+    /// </summary>
+    public TimeSpan MaxTimestampJump { get; set; } = TimelineRepair.DefaultMaxJump;
+
     /// <summary>Checks every value, naming the configuration key that is wrong.</summary>
     public void Validate()
     {
@@ -43,6 +62,8 @@ public sealed class PackagingOptions
         Require(PlaylistSegments is >= 3 and <= 100, "Packaging:PlaylistSegments must be 3 to 100");
         Require(RetainedSegments >= PlaylistSegments && RetainedSegments <= 200, "Packaging:RetainedSegments must be Packaging:PlaylistSegments to 200");
         Require(EndedRetention >= TimeSpan.Zero, "Packaging:EndedRetention must not be negative");
+        Require(MaxTimestampJump >= TimeSpan.FromMilliseconds(500) && MaxTimestampJump <= TimeSpan.FromHours(1), "Packaging:MaxTimestampJump must be 0.5 s to 1 hour");
+        Require(ReconnectGrace >= TimeSpan.Zero && ReconnectGrace <= TimeSpan.FromMinutes(10), "Packaging:ReconnectGrace must be 0 to 10 minutes");
     }
 
     private static void Require(bool condition, string message)

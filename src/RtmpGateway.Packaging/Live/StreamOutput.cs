@@ -9,6 +9,7 @@ namespace RtmpGateway.Packaging.Live;
 public sealed class StreamOutput
 {
     private ImmutableArray<TrackOutput> _tracks = [];
+    private ImmutableArray<Discontinuity> _discontinuities = [];
 
     public StreamOutput(string app, string name, string session, DateTimeOffset publishedAt)
     {
@@ -36,6 +37,21 @@ public sealed class StreamOutput
     /// <summary>Set once the publisher is gone and the last segments are flushed.</summary>
     public DateTimeOffset? EndedAt { get; internal set; }
 
+    /// <summary>
+    /// Set while the publisher is gone but may come back (the reconnect grace period): the last
+    /// segments are flushed, the playlists stay live and the MPD dynamic.
+    /// </summary>
+    public DateTimeOffset? SuspendedAt { get; internal set; }
+
+    /// <summary>
+    /// Where the timeline broke (reconnects, codec config changes), oldest first, the most recent
+    /// <see cref="MaxDiscontinuities"/>: HLS writes EXT-X-DISCONTINUITY there, DASH starts a Period.
+    /// </summary>
+    public ImmutableArray<Discontinuity> Discontinuities => _discontinuities;
+
+    /// <summary>How many <see cref="Discontinuities"/> are remembered (far more than a playlist window holds).</summary>
+    public const int MaxDiscontinuities = 64;
+
     public ChangeSignal Changed { get; } = new();
 
     public ImmutableArray<TrackOutput> Tracks => _tracks;
@@ -47,7 +63,46 @@ public sealed class StreamOutput
 
     public TrackSnapshot? Find(string rendition) => _tracks.Select(t => t.Snapshot).FirstOrDefault(s => s.Rendition == rendition);
 
+    /// <summary>The discontinuity with that discontinuity sequence number, if still remembered.</summary>
+    public Discontinuity? FindDiscontinuity(long discontinuitySequence)
+    {
+        foreach (Discontinuity d in _discontinuities)
+        {
+            if (d.DiscontinuitySequence == discontinuitySequence)
+            {
+                return d;
+            }
+        }
+
+        return null;
+    }
+
+    internal void AddDiscontinuity(Discontinuity discontinuity)
+    {
+        ImmutableInterlocked.Update(
+            ref _discontinuities,
+            (list, d) => list.Length < MaxDiscontinuities ? list.Add(d) : list.RemoveAt(0).Add(d),
+            discontinuity);
+    }
+
     internal void Add(TrackOutput track) => ImmutableInterlocked.Update(ref _tracks, (list, t) => list.Add(t), track);
 
     internal void Remove(TrackOutput track) => ImmutableInterlocked.Update(ref _tracks, (list, t) => list.Remove(t), track);
 }
+
+/// <summary>Why the timeline of a stream broke.</summary>
+public enum DiscontinuityReason
+{
+    /// <summary>The publisher came back within the reconnect grace period.</summary>
+    Reconnect,
+
+    /// <summary>A new sequence header (e.g. another resolution) mid-stream.</summary>
+    CodecConfig,
+}
+
+/// <summary>
+/// A break in a stream's timeline: segment <paramref name="Sequence"/> is the first after it, and has
+/// discontinuity sequence number <paramref name="DiscontinuitySequence"/>. <paramref name="MediaTime"/>
+/// is where that segment starts, from <see cref="StreamOutput.MediaTimeZero"/>: a DASH Period's start.
+/// </summary>
+public sealed record Discontinuity(long Sequence, long DiscontinuitySequence, TimeSpan MediaTime, DiscontinuityReason Reason);

@@ -16,18 +16,30 @@ public enum ForcedCutReason
 /// every track cover the same interval. To know those instants, audio waits until the video has
 /// passed its time (publishers interleave audio a little ahead of video). A stream without video
 /// is cut by time. Calls come in order from the publisher's thread.
+/// <para>One output can outlive its publisher: <see cref="Suspend"/> when the publisher drops,
+/// <see cref="Resume"/> when it (or another one) comes back to the same name. The playlists continue:
+/// sequence numbers go on, the new publisher's timestamps are mapped onto the same timeline (after the
+/// old one, at the wall clock of its first sample), and the first new segment starts after a
+/// discontinuity, as it does after a codec config change.</para>
 /// </summary>
 public sealed class StreamPackager
 {
     public const string SourceRendition = "source";
     public const string AudioRendition = "audio";
 
+    /// <summary>
+    /// Least room between the old timeline's end and a resumed publisher's first sample. The first
+    /// sample of one track fixes the mapping for all; another track's first sample may carry a slightly
+    /// earlier timestamp (interleaving), and must still land after that track's old end.
+    /// </summary>
+    public static readonly TimeSpan ResumeGap = TimeSpan.FromMilliseconds(500);
+
     private readonly StreamOutput _output;
     private readonly PackagingOptions _options;
     /// <summary>How far audio may run ahead of a stalled video before it is packaged without waiting.</summary>
     private const long MaxAudioHold90k = 90_000;
 
-    private readonly Queue<(long Sequence, long Time90k)> _videoBoundaries = new();
+    private readonly Queue<Boundary> _videoBoundaries = new();
     private readonly Queue<long> _videoPartStarts90k = new();
     private readonly Queue<AccessUnit> _heldAudio = new();
     private long? _videoTime90k;
@@ -36,11 +48,22 @@ public sealed class StreamPackager
     private readonly Dictionary<string, Rung> _rungs = new(StringComparer.Ordinal);
 
     // The source's recent segment starts, for ladder rungs that join after the first ones.
-    private readonly Queue<(long Sequence, long Dts)> _recentBoundaries = new();
+    private readonly Queue<Boundary> _recentBoundaries = new();
     private TrackSegmenter? _video;
     private TrackSegmenter? _audio;
     private long _nextSequence = 1;
     private DateTimeOffset? _lastReceived;
+
+    // Discontinuities: the number of the current one, and the reason for the next one (taken by the next segment).
+    private long _discontinuitySequence;
+    private DiscontinuityReason? _pendingDiscontinuity;
+
+    // Publishes: which one feeds the output now, whether it is away, and how its timestamps map onto the output's.
+    private int _publish = 1;
+    private bool _suspended;
+    private bool _remapPending;
+    private long _offsetTicks;
+    private int _offsetTimescale = 1;
 
     public StreamPackager(StreamOutput output, PackagingOptions options)
     {
@@ -51,6 +74,18 @@ public sealed class StreamPackager
     }
 
     public StreamOutput Output => _output;
+
+    /// <summary>Which publish feeds the output: 1 for the first, one more after each <see cref="Resume"/>.</summary>
+    public int Publish
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _publish;
+            }
+        }
+    }
 
     /// <summary>Raised when a segment had to be cut without a keyframe (the caller logs it).</summary>
     public event Action<StreamOutput, ForcedCutReason, long>? ForcedCut;
@@ -76,6 +111,9 @@ public sealed class StreamPackager
             }
             else if (!_video.Config.SameRecord(config))
             {
+                // RFC 8216bis 4.4.4.3: EXT-X-DISCONTINUITY MUST be present on a change of "encoding
+                // parameters"; the segment in production ends, the next starts with the new init segment.
+                MarkDiscontinuity(DiscontinuityReason.CodecConfig);
                 _video.ChangeConfig(config, zero, now);
             }
         }
@@ -86,34 +124,48 @@ public sealed class StreamPackager
         else if (!_audio.Config.SameRecord(config))
         {
             ReleaseAudio(zero, now, all: true);
+            MarkDiscontinuity(DiscontinuityReason.CodecConfig);
             _audio.ChangeConfig(config, zero, now);
         }
     }
 
-    /// <summary>One access unit, with the wall clock at which it was received.</summary>
-    public void OnAccessUnit(in AccessUnit unit, DateTimeOffset receivedAt)
+    /// <summary>
+    /// One access unit, with the wall clock at which it was received. Returns the unit as packaged:
+    /// on the output's timeline, which differs from the publisher's after a <see cref="Resume"/>
+    /// (the ladder takes that one, so its rungs stay on the source's timeline).
+    /// </summary>
+    public AccessUnit OnAccessUnit(in AccessUnit unit, DateTimeOffset receivedAt)
     {
         lock (_gate)
         {
-            OnAccessUnitLocked(unit, receivedAt);
+            return OnAccessUnitLocked(unit, receivedAt);
         }
     }
 
-    private void OnAccessUnitLocked(in AccessUnit unit, DateTimeOffset receivedAt)
+    private AccessUnit OnAccessUnitLocked(in AccessUnit unit, DateTimeOffset receivedAt)
     {
-        if (_output.EndedAt is not null)
+        if (_output.EndedAt is not null || _suspended)
         {
-            return;
+            return unit;
         }
 
-        _output.MediaTimeZero ??= receivedAt - TimeSpan.FromSeconds((double)unit.Dts / unit.Config.Timescale);
+        if (_output.MediaTimeZero is null)
+        {
+            _output.MediaTimeZero = receivedAt - TimeSpan.FromSeconds((double)unit.Dts / unit.Config.Timescale);
+        }
+        else if (_remapPending)
+        {
+            MapResumedTimeline(unit, receivedAt, _output.MediaTimeZero.Value);
+        }
+
+        AccessUnit mapped = Map(unit);
         DateTimeOffset zero = _output.MediaTimeZero.Value;
         _lastReceived = receivedAt;
-        if (unit.Kind == MediaKind.Video)
+        if (mapped.Kind == MediaKind.Video)
         {
             if (_video is not null)
             {
-                AccessUnit video = _video.Monotonic(unit);
+                AccessUnit video = _video.Monotonic(mapped);
                 AddVideo(_video, video, zero, receivedAt);
                 _videoTime90k = To90k(video);
                 ReleaseAudio(zero, receivedAt, all: false);
@@ -121,11 +173,13 @@ public sealed class StreamPackager
         }
         else if (_audio is not null)
         {
-            AccessUnit audio = _audio.Monotonic(unit);
+            AccessUnit audio = _audio.Monotonic(mapped);
             _heldAudio.Enqueue(audio);
             _lastHeldAudio90k = To90k(audio);
             ReleaseAudio(zero, receivedAt, all: false);
         }
+
+        return mapped;
     }
 
     private static long To90k(in AccessUnit unit) => unit.Dts * 90_000 / unit.Config.Timescale;
@@ -151,11 +205,81 @@ public sealed class StreamPackager
         }
     }
 
-    /// <summary>The publisher left: every track flushes its last segment; playlists get ENDLIST, the MPD turns static.</summary>
+    /// <summary>
+    /// The publisher is gone but may come back: every track flushes its last segment, so all segments
+    /// so far are complete and listed; the playlists stay live (no ENDLIST) and the MPD dynamic.
+    /// </summary>
+    public void Suspend(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            SuspendLocked(now);
+        }
+    }
+
+    private void SuspendLocked(DateTimeOffset now)
+    {
+        if (_output.EndedAt is not null || _suspended)
+        {
+            return;
+        }
+
+        DateTimeOffset zero = _output.MediaTimeZero ?? _output.PublishedAt;
+        ReleaseAudio(zero, now, all: true);
+        _videoPartStarts90k.Clear();
+        _videoTime90k = null;
+        _video?.Interrupt(zero, now);
+        _audio?.Interrupt(zero, now);
+        foreach (Rung rung in _rungs.Values)
+        {
+            rung.Segmenter.Interrupt(zero, now);
+            rung.Boundaries.Clear();
+        }
+
+        // Boundaries of the old publish are of no use to the new one's tracks.
+        _videoBoundaries.Clear();
+        _recentBoundaries.Clear();
+        _suspended = true;
+        _output.SuspendedAt = now;
+        _output.Changed.Signal();
+    }
+
+    /// <summary>
+    /// A publisher is back (within the grace period): the output continues. Its first segment starts
+    /// after a discontinuity, with the same sequence numbers going on, and its timestamps are mapped so
+    /// the timeline keeps increasing. Returns the new <see cref="Publish"/> number (ladder output of
+    /// older publishes is ignored from now on).
+    /// </summary>
+    public int Resume(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (_output.EndedAt is not null)
+            {
+                throw new InvalidOperationException("the output has ended; a new publish needs a new output");
+            }
+
+            SuspendLocked(now);
+            _suspended = false;
+            _output.SuspendedAt = null;
+            _publish++;
+            _remapPending = _output.MediaTimeZero is not null;
+            MarkDiscontinuity(DiscontinuityReason.Reconnect);
+            _output.Changed.Signal();
+            return _publish;
+        }
+    }
+
+    /// <summary>The publisher left for good: every track flushes its last segment; playlists get ENDLIST, the MPD turns static.</summary>
     public void End(DateTimeOffset now)
     {
         lock (_gate)
         {
+            if (_output.EndedAt is not null)
+            {
+                return;
+            }
+
             DateTimeOffset zero = _output.MediaTimeZero ?? _output.PublishedAt;
             ReleaseAudio(zero, now, all: true);
             _video?.End(zero, now);
@@ -165,49 +289,58 @@ public sealed class StreamPackager
                 rung.Segmenter.End(zero, now);
             }
 
+            _output.SuspendedAt = null;
             _output.EndedAt = now;
             _output.Changed.Signal();
         }
     }
 
-    /// <summary>A transcoded rendition (a ladder rung) of the source video, named by its path segment (e.g. "720p").</summary>
-    public void OnRungConfig(string rendition, CodecConfig config)
+    /// <summary>A transcoded rendition (a ladder rung) of the source video, named by its path segment (e.g. "720p"), from publish <paramref name="publish"/>.</summary>
+    public void OnRungConfig(int publish, string rendition, CodecConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         lock (_gate)
         {
+            if (publish != _publish)
+            {
+                return;
+            }
+
             if (_rungs.TryGetValue(rendition, out Rung? rung))
             {
                 if (!rung.Segmenter.Config.SameRecord(config))
                 {
+                    MarkDiscontinuity(DiscontinuityReason.CodecConfig);
                     rung.Segmenter.ChangeConfig(config, _output.MediaTimeZero ?? _output.PublishedAt, _lastReceived ?? _output.PublishedAt);
                 }
 
                 return;
             }
 
-            rung = new Rung(new TrackSegmenter(_output, rendition, config, _options), new Queue<(long, long)>(_recentBoundaries));
+            rung = new Rung(new TrackSegmenter(_output, rendition, config, _options), new Queue<Boundary>(_recentBoundaries));
             _rungs.Add(rendition, rung);
         }
     }
 
     /// <summary>
-    /// One access unit of a rung. Rungs are encoded with an IDR at each source keyframe and the
-    /// source's decode times, so a rung starts and cuts segments exactly where the source did, with
-    /// the same sequence numbers.
+    /// One access unit of a rung, from publish <paramref name="publish"/> (units of an older one are
+    /// dropped). Rungs are encoded with an IDR at each source keyframe and the source's decode times
+    /// (as <see cref="OnAccessUnit"/> returned them), so a rung starts and cuts segments exactly where
+    /// the source did, with the same sequence numbers.
     /// </summary>
-    public void OnRungAccessUnit(string rendition, in AccessUnit unit, DateTimeOffset receivedAt)
+    public void OnRungAccessUnit(int publish, string rendition, in AccessUnit unit, DateTimeOffset receivedAt)
     {
         lock (_gate)
         {
-            if (_output.EndedAt is not null || !_rungs.TryGetValue(rendition, out Rung? rung) || _output.MediaTimeZero is not { } zero)
+            if (publish != _publish || _suspended || _output.EndedAt is not null
+                || !_rungs.TryGetValue(rendition, out Rung? rung) || _output.MediaTimeZero is not { } zero)
             {
                 return;
             }
 
             AccessUnit u = rung.Segmenter.Monotonic(unit);
-            (long Sequence, long Dts)? boundary = null;
-            while (rung.Boundaries.TryPeek(out var b) && u.Dts >= b.Dts)
+            Boundary? boundary = null;
+            while (rung.Boundaries.TryPeek(out Boundary b) && u.Dts >= b.Dts)
             {
                 boundary = rung.Boundaries.Dequeue();
             }
@@ -216,7 +349,7 @@ public sealed class StreamPackager
             {
                 if (boundary is { } first && u.IsKeyframe && u.Dts == first.Dts)
                 {
-                    rung.Segmenter.StartSegment(u, first.Sequence);
+                    rung.Segmenter.StartSegment(u, first.Sequence, first.DiscontinuitySequence);
                 }
                 else
                 {
@@ -225,7 +358,7 @@ public sealed class StreamPackager
             }
             else if (boundary is { } next && u.IsKeyframe)
             {
-                rung.Segmenter.CutBefore(u, next.Sequence, zero, receivedAt);
+                rung.Segmenter.CutBefore(u, next.Sequence, next.DiscontinuitySequence, zero, receivedAt);
             }
             else
             {
@@ -234,12 +367,95 @@ public sealed class StreamPackager
         }
     }
 
-    private sealed record Rung(TrackSegmenter Segmenter, Queue<(long Sequence, long Dts)> Boundaries);
+    private sealed record Rung(TrackSegmenter Segmenter, Queue<Boundary> Boundaries);
 
-    private void AnnounceBoundary(long sequence, long dts)
+    /// <summary>Where the source video started segment <paramref name="Sequence"/> (DTS at 90 kHz, on the output's timeline).</summary>
+    private readonly record struct Boundary(long Sequence, long Dts, long DiscontinuitySequence);
+
+    /// <summary>The next segment starts after a discontinuity (once, however many reasons come before it).</summary>
+    private void MarkDiscontinuity(DiscontinuityReason reason)
     {
-        _videoBoundaries.Enqueue((sequence, dts));
-        _recentBoundaries.Enqueue((sequence, dts));
+        // Before the first segment there is nothing to be discontinuous with.
+        if (_nextSequence > 1)
+        {
+            _pendingDiscontinuity ??= reason;
+        }
+    }
+
+    /// <summary>A new sequence number for a segment starting at <paramref name="dts"/>, with its discontinuity sequence number.</summary>
+    private (long Sequence, long DiscontinuitySequence) NextSegment(long dts, int timescale)
+    {
+        long sequence = _nextSequence++;
+        if (_pendingDiscontinuity is { } reason)
+        {
+            _pendingDiscontinuity = null;
+            _discontinuitySequence++;
+            var mediaTime = TimeSpan.FromTicks((long)((Int128)dts * TimeSpan.TicksPerSecond / timescale));
+            _output.AddDiscontinuity(new Discontinuity(sequence, _discontinuitySequence, mediaTime, reason));
+        }
+
+        return (sequence, _discontinuitySequence);
+    }
+
+    /// <summary>
+    /// The first unit of a resumed publish fixes how its timestamps map onto the output's timeline: it
+    /// lands at its wall clock (so program date-times stay true), and never before the old timeline's
+    /// end plus <see cref="ResumeGap"/> (so decode times keep increasing in every track).
+    /// </summary>
+    private void MapResumedTimeline(in AccessUnit unit, DateTimeOffset receivedAt, DateTimeOffset zero)
+    {
+        _remapPending = false;
+        int timescale = unit.Config.Timescale;
+        long target = (long)Math.Round((receivedAt - zero).TotalSeconds * timescale);
+        long gap = (long)Math.Round(ResumeGap.TotalSeconds * timescale);
+        foreach (TrackSegmenter track in Segmenters())
+        {
+            if (track.TimelineEnd is { } end)
+            {
+                target = Math.Max(target, Convert(end, track.Config.Timescale, timescale) + gap);
+            }
+        }
+
+        _offsetTicks = target - unit.Dts;
+        _offsetTimescale = timescale;
+    }
+
+    private IEnumerable<TrackSegmenter> Segmenters()
+    {
+        if (_video is not null)
+        {
+            yield return _video;
+        }
+
+        if (_audio is not null)
+        {
+            yield return _audio;
+        }
+
+        foreach (Rung rung in _rungs.Values)
+        {
+            yield return rung.Segmenter;
+        }
+    }
+
+    private AccessUnit Map(in AccessUnit unit)
+    {
+        if (_offsetTicks == 0)
+        {
+            return unit;
+        }
+
+        long offset = Convert(_offsetTicks, _offsetTimescale, unit.Config.Timescale);
+        return unit with { Dts = unit.Dts + offset, Pts = unit.Pts + offset };
+    }
+
+    private static long Convert(long ticks, int from, int to)
+        => from == to ? ticks : (long)Math.Round((double)((Int128)ticks * to) / from, MidpointRounding.AwayFromZero);
+
+    private void AnnounceBoundary(Boundary boundary)
+    {
+        _videoBoundaries.Enqueue(boundary);
+        _recentBoundaries.Enqueue(boundary);
         while (_recentBoundaries.Count > 32)
         {
             _recentBoundaries.Dequeue();
@@ -247,7 +463,7 @@ public sealed class StreamPackager
 
         foreach (Rung rung in _rungs.Values)
         {
-            rung.Boundaries.Enqueue((sequence, dts));
+            rung.Boundaries.Enqueue(boundary);
         }
     }
 
@@ -262,9 +478,9 @@ public sealed class StreamPackager
                 return;
             }
 
-            long sequence = _nextSequence++;
-            video.StartSegment(unit, sequence);
-            AnnounceBoundary(sequence, unit.Dts);
+            (long sequence, long discontinuity) = NextSegment(unit.Dts, unit.Config.Timescale);
+            video.StartSegment(unit, sequence, discontinuity);
+            AnnounceBoundary(new Boundary(sequence, unit.Dts, discontinuity));
             return;
         }
 
@@ -278,9 +494,9 @@ public sealed class StreamPackager
                 ForcedCut?.Invoke(_output, ForcedCutReason.RunawayGop, video.SegmentSequence);
             }
 
-            long sequence = _nextSequence++;
-            video.CutBefore(unit, sequence, zero, now);
-            AnnounceBoundary(sequence, unit.Dts);
+            (long sequence, long discontinuity) = NextSegment(unit.Dts, unit.Config.Timescale);
+            video.CutBefore(unit, sequence, discontinuity, zero, now);
+            AnnounceBoundary(new Boundary(sequence, unit.Dts, discontinuity));
         }
         else if (video.Continue(unit, zero, now))
         {
@@ -298,8 +514,8 @@ public sealed class StreamPackager
 
         // Follow the video: start or cut a segment where the video started one, a part where it started one.
         long time90k = To90k(unit);
-        (long Sequence, long Time90k)? boundary = null;
-        while (_videoBoundaries.TryPeek(out var b) && time90k >= b.Time90k)
+        Boundary? boundary = null;
+        while (_videoBoundaries.TryPeek(out Boundary b) && time90k >= b.Dts)
         {
             boundary = _videoBoundaries.Dequeue();
         }
@@ -315,7 +531,7 @@ public sealed class StreamPackager
         {
             if (boundary is { } first)
             {
-                audio.StartSegment(unit, first.Sequence);
+                audio.StartSegment(unit, first.Sequence, first.DiscontinuitySequence);
             }
             else
             {
@@ -328,7 +544,7 @@ public sealed class StreamPackager
 
         if (boundary is { } next)
         {
-            audio.CutBefore(unit, next.Sequence, zero, now);
+            audio.CutBefore(unit, next.Sequence, next.DiscontinuitySequence, zero, now);
         }
         else
         {
@@ -340,11 +556,13 @@ public sealed class StreamPackager
     {
         if (!audio.InSegment)
         {
-            audio.StartSegment(unit, _nextSequence++);
+            (long sequence, long discontinuity) = NextSegment(unit.Dts, unit.Config.Timescale);
+            audio.StartSegment(unit, sequence, discontinuity);
         }
         else if (audio.ElapsedInSegment(unit) >= audio.Ticks(_options.SegmentTarget))
         {
-            audio.CutBefore(unit, _nextSequence++, zero, now);
+            (long sequence, long discontinuity) = NextSegment(unit.Dts, unit.Config.Timescale);
+            audio.CutBefore(unit, sequence, discontinuity, zero, now);
         }
         else
         {

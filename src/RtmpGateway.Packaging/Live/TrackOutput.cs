@@ -7,9 +7,7 @@ public sealed class TrackSnapshot
 {
     public TrackSnapshot(
         string rendition,
-        CodecConfig config,
-        byte[] init,
-        string initName,
+        InitSegment init,
         IReadOnlyList<CmafSegment> segments,
         CmafSegment? current,
         bool ended,
@@ -19,9 +17,7 @@ public sealed class TrackSnapshot
         long version)
     {
         Rendition = rendition;
-        Config = config;
         Init = init;
-        InitName = initName;
         Segments = segments;
         Current = current;
         Ended = ended;
@@ -34,13 +30,14 @@ public sealed class TrackSnapshot
     /// <summary>The rendition's path segment: "source" for the passthrough video, "audio" for audio.</summary>
     public string Rendition { get; }
 
-    public CodecConfig Config { get; }
+    /// <summary>The current codec config (the one of the next segment).</summary>
+    public CodecConfig Config => Init.Config;
 
-    /// <summary>The CMAF header (ftyp + moov).</summary>
-    public byte[] Init { get; }
+    /// <summary>The current CMAF header (ftyp + moov); segments made before a config change name an older one.</summary>
+    public InitSegment Init { get; }
 
-    /// <summary>File name of the init segment, unique per publish and codec config so caches never mix them up.</summary>
-    public string InitName { get; }
+    /// <summary>File name of the current init segment, unique per publish and codec config so caches never mix them up.</summary>
+    public string InitName => Init.Name;
 
     /// <summary>Completed segments still kept, oldest first.</summary>
     public IReadOnlyList<CmafSegment> Segments { get; }
@@ -96,6 +93,25 @@ public sealed class TrackSnapshot
         }
 
         return segment.IsComplete && FindSegment(sequence + 1) is { Parts.Count: > 0 };
+    }
+
+    /// <summary>The init segment of that name: the current one, or one a kept segment still decodes with.</summary>
+    public InitSegment? FindInit(string name)
+    {
+        if (Init.Name == name)
+        {
+            return Init;
+        }
+
+        for (int i = Segments.Count - 1; i >= 0; i--)
+        {
+            if (Segments[i].Init.Name == name)
+            {
+                return Segments[i].Init;
+            }
+        }
+
+        return null;
     }
 
     public CmafSegment? FindSegment(long sequence)

@@ -18,14 +18,15 @@ internal sealed class TrackSegmenter
     private readonly List<CmafPart> _parts = [];
     private readonly List<CmafSegment> _segments = [];
     private CodecConfig _config;
-    private byte[] _init;
-    private string _initName;
+    private InitSegment _init;
     private int _configVersion = 1;
     private AccessUnit? _pending;
     private bool _inSegment;
     private long _segmentStart;
     private long _segmentSequence;
+    private long _segmentDiscontinuity;
     private bool _segmentIndependent;
+    private long? _end;
     private long _partStart;
     private bool _partIndependent;
     private uint _fragmentSequence = 1;
@@ -39,8 +40,7 @@ internal sealed class TrackSegmenter
         _rendition = rendition;
         _config = config;
         _options = options;
-        _init = CmafInitSegment.Write(config);
-        _initName = CmafNames.Init(stream.Session, _configVersion);
+        _init = MakeInit(config);
         _targetDuration = Math.Max(1, (int)Math.Round(options.SegmentTarget.TotalSeconds, MidpointRounding.AwayFromZero));
         _output = new TrackOutput(Snapshot());
         stream.Add(_output);
@@ -51,6 +51,9 @@ internal sealed class TrackSegmenter
     public bool InSegment => _inSegment;
 
     public long SegmentSequence => _segmentSequence;
+
+    /// <summary>The end of the last sample put in a part, in track ticks (null before the first).</summary>
+    public long? TimelineEnd => _end;
 
     public long Ticks(TimeSpan time) => (long)Math.Round(time.TotalSeconds * _config.Timescale);
 
@@ -68,10 +71,24 @@ internal sealed class TrackSegmenter
 
         _config = config;
         _configVersion++;
-        _init = CmafInitSegment.Write(config);
-        _initName = CmafNames.Init(_stream.Session, _configVersion);
+        _init = MakeInit(config);
         Publish();
     }
+
+    /// <summary>
+    /// The publisher is gone, and may come back: the held sample takes a nominal duration and the
+    /// segment in production closes, so every segment so far is complete. The track stays live.
+    /// </summary>
+    public void Interrupt(DateTimeOffset mediaZero, DateTimeOffset now)
+    {
+        if (_inSegment)
+        {
+            FlushPending(null);
+            CloseSegment(mediaZero, now);
+        }
+    }
+
+    private InitSegment MakeInit(CodecConfig config) => new(CmafNames.Init(_stream.Session, _configVersion), config, CmafInitSegment.Write(config));
 
     /// <summary>
     /// The unit with a DTS strictly after the previous one. Equal DTS occur in real input (FLV's
@@ -93,10 +110,11 @@ internal sealed class TrackSegmenter
     private long? _lastDts;
 
     /// <summary>Starts a segment with this unit as its first sample.</summary>
-    public void StartSegment(in AccessUnit unit, long sequence)
+    public void StartSegment(in AccessUnit unit, long sequence, long discontinuitySequence)
     {
         _inSegment = true;
         _segmentSequence = sequence;
+        _segmentDiscontinuity = discontinuitySequence;
         _segmentStart = unit.Dts;
         _segmentIndependent = unit.IsKeyframe || unit.Kind == MediaKind.Audio;
         _partStart = unit.Dts;
@@ -138,11 +156,11 @@ internal sealed class TrackSegmenter
     }
 
     /// <summary>Ends the current segment before this unit and starts the next one with it.</summary>
-    public void CutBefore(in AccessUnit unit, long nextSequence, DateTimeOffset mediaZero, DateTimeOffset now)
+    public void CutBefore(in AccessUnit unit, long nextSequence, long discontinuitySequence, DateTimeOffset mediaZero, DateTimeOffset now)
     {
         FlushPending(unit.Dts);
         CloseSegment(mediaZero, now);
-        StartSegment(unit, nextSequence);
+        StartSegment(unit, nextSequence, discontinuitySequence);
     }
 
     public void Drop() => DroppedBeforeStart++;
@@ -170,6 +188,7 @@ internal sealed class TrackSegmenter
         // DTS strictly increase (see Monotonic), so every duration is at least one tick.
         long duration = Math.Min(nextDts is { } next ? next - p.Dts : NominalDuration(), int.MaxValue);
         _partSamples.Add(new CmafSample(p.Dts, (int)duration, (int)(p.Pts - p.Dts), p.IsKeyframe || p.Kind == MediaKind.Audio, p.Payload));
+        _end = p.Dts + duration;
         _pending = null;
     }
 
@@ -224,7 +243,7 @@ internal sealed class TrackSegmenter
     {
         long duration = _parts.Sum(p => p.Duration);
         DateTimeOffset pdt = mediaZero + TimeSpan.FromSeconds((double)_segmentStart / _config.Timescale);
-        return new CmafSegment(_segmentSequence, _segmentStart, duration, pdt, [.. _parts], complete, _segmentIndependent);
+        return new CmafSegment(_segmentSequence, _segmentStart, duration, pdt, [.. _parts], complete, _segmentIndependent, _segmentDiscontinuity, _init);
     }
 
     private void Publish(CmafSegment? current = null)
@@ -250,6 +269,6 @@ internal sealed class TrackSegmenter
         }
 
         long average = ticks > 0 ? bytes * 8L * _config.Timescale / ticks : 0;
-        return new TrackSnapshot(_rendition, _config, _init, _initName, [.. _segments], current, _ended, _targetDuration, peak, average, ++_version);
+        return new TrackSnapshot(_rendition, _init, [.. _segments], current, _ended, _targetDuration, peak, average, ++_version);
     }
 }

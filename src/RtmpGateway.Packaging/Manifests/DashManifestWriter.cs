@@ -26,11 +26,14 @@ public static class DashManifestWriter
         }
 
         bool live = stream.EndedAt is null;
+        bool lowLatency = live && options.LowLatency;
         TrackSnapshot[] all = audio is null ? videos : [.. videos, audio];
 
-        // A static MPD starts its period at the earliest listed media: one offset, in seconds, for every track.
-        (TrackSnapshot Track, IReadOnlyList<CmafSegment> Listed)[] listed = [.. all.Select(t => (t, Listed(t, options))).Where(x => x.Item2.Count > 0)];
-        double offsetSeconds = live ? 0 : listed.Select(x => (double)x.Listed[0].Start / x.Track.Config.Timescale).DefaultIfEmpty(0).Min();
+        // Each track's listed segments: the playlist window, and with low latency the segment in production.
+        Listing[] listings = [.. all.Select(t => new Listing(t, Listed(t, options, lowLatency))).Where(l => l.Segments.Count > 0)];
+
+        // A static MPD starts at the earliest listed media: one offset, in seconds, for every track.
+        double offsetSeconds = live ? 0 : listings.Select(l => (double)l.Segments[0].Start / l.Track.Config.Timescale).DefaultIfEmpty(0).Min();
 
         var settings = new XmlWriterSettings { Indent = true, IndentChars = "  ", Encoding = new System.Text.UTF8Encoding(false), OmitXmlDeclaration = false };
         using var text = new Utf8StringWriter();
@@ -52,13 +55,12 @@ public static class DashManifestWriter
             }
             else
             {
-                double total = listed.Select(x => ((double)(x.Listed[^1].Start + x.Listed[^1].Duration) / x.Track.Config.Timescale) - offsetSeconds)
+                double total = listings.Select(l => ((double)(l.Segments[^1].Start + l.Segments[^1].Duration) / l.Track.Config.Timescale) - offsetSeconds)
                     .DefaultIfEmpty(0).Max();
                 xml.WriteAttributeString("publishTime", HlsPlaylistWriter.FormatDate(now));
                 xml.WriteAttributeString("mediaPresentationDuration", Duration(total));
             }
 
-            bool lowLatency = live && options.LowLatency;
             if (lowLatency)
             {
                 // DASH-IF low-latency modes: the latency a player should aim for, and how it may
@@ -78,42 +80,20 @@ public static class DashManifestWriter
                 xml.WriteEndElement();
             }
 
-            xml.WriteStartElement("Period", Namespace);
-            xml.WriteAttributeString("id", "0");
-            xml.WriteAttributeString("start", "PT0S");
-            int setId = 0;
-            if (videos.Length > 0)
+            // One Period per stretch between discontinuities (a reconnect, a new sequence header): each
+            // with its own init segments and timeline, as ISO/IEC 23009-1 5.3.2 and DASH-IF IOP 4.3 have
+            // encoder restarts and parameter changes signalled.
+            long[] periods = [.. listings.SelectMany(l => l.Segments.Select(s => s.DiscontinuitySequence)).Distinct().Order()];
+            if (periods.Length == 0)
             {
-                xml.WriteStartElement("AdaptationSet", Namespace);
-                xml.WriteAttributeString("id", Inv(setId++));
-                xml.WriteAttributeString("contentType", "video");
-                xml.WriteAttributeString("mimeType", "video/mp4");
-                xml.WriteAttributeString("segmentAlignment", "true");
-                xml.WriteAttributeString("startWithSAP", "1");
-                xml.WriteAttributeString("maxWidth", Inv(videos.Max(v => v.Config.Width)));
-                xml.WriteAttributeString("maxHeight", Inv(videos.Max(v => v.Config.Height)));
-                foreach (TrackSnapshot video in videos.OrderByDescending(v => v.Config.Height))
-                {
-                    WriteRepresentation(xml, stream, video, options, offsetSeconds, 2_000_000, lowLatency, uriQuery);
-                }
-
-                xml.WriteEndElement();
+                periods = [0];
             }
 
-            if (audio is not null)
+            foreach (long period in periods)
             {
-                xml.WriteStartElement("AdaptationSet", Namespace);
-                xml.WriteAttributeString("id", Inv(setId));
-                xml.WriteAttributeString("contentType", "audio");
-                xml.WriteAttributeString("mimeType", "audio/mp4");
-                xml.WriteAttributeString("lang", "und");
-                xml.WriteAttributeString("segmentAlignment", "true");
-                xml.WriteAttributeString("startWithSAP", "1");
-                WriteRepresentation(xml, stream, audio, options, offsetSeconds, 128_000, lowLatency, uriQuery);
-                xml.WriteEndElement();
+                WritePeriod(xml, stream, options, listings, period, offsetSeconds, lowLatency, uriQuery);
             }
 
-            xml.WriteEndElement(); // Period
             if (live)
             {
                 // DASH-IF IOP 4.7: live clients need a clock source; ours is the gateway's own.
@@ -130,16 +110,80 @@ public static class DashManifestWriter
         return text.ToString();
     }
 
-    private static IReadOnlyList<CmafSegment> Listed(TrackSnapshot track, PackagingOptions options)
+    /// <summary>One track and the segments the MPD lists of it.</summary>
+    private sealed record Listing(TrackSnapshot Track, IReadOnlyList<CmafSegment> Segments);
+
+    private static void WritePeriod(XmlWriter xml, StreamOutput stream, PackagingOptions options, Listing[] listings, long period, double offsetSeconds, bool lowLatency, string uriQuery)
+    {
+        (TrackSnapshot Track, CmafSegment[] Segments)[] tracks =
+            [.. listings.Select(l => (l.Track, l.Segments.Where(s => s.DiscontinuitySequence == period).ToArray())).Where(x => x.Item2.Length > 0)];
+
+        // Where the period starts, in seconds of media time: where its first segment began when it was
+        // made (Period@start must not change between MPD updates, even after that segment left the window).
+        double start = period == 0 ? 0
+            : stream.FindDiscontinuity(period) is { } d ? d.MediaTime.TotalSeconds
+            : tracks.Select(t => (double)t.Segments[0].Start / t.Track.Config.Timescale).DefaultIfEmpty(0).Min();
+        start = Math.Max(start, offsetSeconds);
+
+        xml.WriteStartElement("Period", Namespace);
+        xml.WriteAttributeString("id", Inv(period));
+        xml.WriteAttributeString("start", Duration(start - offsetSeconds));
+        int setId = 0;
+        (TrackSnapshot Track, CmafSegment[] Segments)[] videos = [.. tracks.Where(t => t.Track.Config.Kind == MediaKind.Video)];
+        if (videos.Length > 0)
+        {
+            xml.WriteStartElement("AdaptationSet", Namespace);
+            xml.WriteAttributeString("id", Inv(setId++));
+            xml.WriteAttributeString("contentType", "video");
+            xml.WriteAttributeString("mimeType", "video/mp4");
+            xml.WriteAttributeString("segmentAlignment", "true");
+            xml.WriteAttributeString("startWithSAP", "1");
+            xml.WriteAttributeString("maxWidth", Inv(videos.Max(v => v.Segments[0].Init.Config.Width)));
+            xml.WriteAttributeString("maxHeight", Inv(videos.Max(v => v.Segments[0].Init.Config.Height)));
+            foreach ((TrackSnapshot video, CmafSegment[] segments) in videos.OrderByDescending(v => v.Segments[0].Init.Config.Height))
+            {
+                WriteRepresentation(xml, stream, video, segments, options, start, 2_000_000, lowLatency, uriQuery);
+            }
+
+            xml.WriteEndElement();
+        }
+
+        foreach ((TrackSnapshot audio, CmafSegment[] segments) in tracks.Where(t => t.Track.Config.Kind == MediaKind.Audio))
+        {
+            xml.WriteStartElement("AdaptationSet", Namespace);
+            xml.WriteAttributeString("id", Inv(setId++));
+            xml.WriteAttributeString("contentType", "audio");
+            xml.WriteAttributeString("mimeType", "audio/mp4");
+            xml.WriteAttributeString("lang", "und");
+            xml.WriteAttributeString("segmentAlignment", "true");
+            xml.WriteAttributeString("startWithSAP", "1");
+            WriteRepresentation(xml, stream, audio, segments, options, start, 128_000, lowLatency, uriQuery);
+            xml.WriteEndElement();
+        }
+
+        xml.WriteEndElement(); // Period
+    }
+
+    /// <summary>The complete segments in the window; with low latency, and while live, the segment in production too, with its expected duration.</summary>
+    private static IReadOnlyList<CmafSegment> Listed(TrackSnapshot track, PackagingOptions options, bool lowLatency)
     {
         IReadOnlyList<CmafSegment> all = track.Segments;
         int first = Math.Max(0, all.Count - options.PlaylistSegments);
-        return first == 0 ? all : [.. all.Skip(first)];
+        IReadOnlyList<CmafSegment> listed = first == 0 ? all : [.. all.Skip(first)];
+        if (lowLatency && track.Current is { } current)
+        {
+            long expected = listed.Count > 0 ? listed[^1].Duration : (long)(options.SegmentTarget.TotalSeconds * track.Config.Timescale);
+            listed = [.. listed, new CmafSegment(current.Sequence, current.Start, Math.Max(expected, current.Duration), current.ProgramDateTime, current.Parts, false, current.Independent, current.DiscontinuitySequence, current.Init)];
+        }
+
+        return listed;
     }
 
-    private static void WriteRepresentation(XmlWriter xml, StreamOutput stream, TrackSnapshot track, PackagingOptions options, double offsetSeconds, long fallbackBitrate, bool lowLatency, string uriQuery)
+    private static void WriteRepresentation(
+        XmlWriter xml, StreamOutput stream, TrackSnapshot track, CmafSegment[] segments, PackagingOptions options, double periodStart, long fallbackBitrate, bool lowLatency, string uriQuery)
     {
-        CodecConfig c = track.Config;
+        InitSegment init = segments[0].Init;
+        CodecConfig c = init.Config;
         (long peak, _) = HlsPlaylistWriter.Bitrates(track, fallbackBitrate);
         xml.WriteStartElement("Representation", Namespace);
         xml.WriteAttributeString("id", track.Rendition);
@@ -167,13 +211,14 @@ public static class DashManifestWriter
             xml.WriteEndElement();
         }
 
-        IReadOnlyList<CmafSegment> listed = Listed(track, options);
         xml.WriteStartElement("SegmentTemplate", Namespace);
         xml.WriteAttributeString("timescale", Inv(c.Timescale));
-        xml.WriteAttributeString("initialization", track.Rendition + "/" + track.InitName + uriQuery);
+        xml.WriteAttributeString("initialization", track.Rendition + "/" + init.Name + uriQuery);
         xml.WriteAttributeString("media", CmafNames.SegmentTemplate(stream.Session) + uriQuery);
-        xml.WriteAttributeString("startNumber", Inv(listed.Count > 0 ? listed[0].Sequence : 1));
-        xml.WriteAttributeString("presentationTimeOffset", Inv((long)Math.Round(offsetSeconds * c.Timescale)));
+        xml.WriteAttributeString("startNumber", Inv(segments[0].Sequence));
+
+        // The media time at the period's start: presentation time = Period@start + (t - offset) / timescale.
+        xml.WriteAttributeString("presentationTimeOffset", Inv((long)Math.Round(periodStart * c.Timescale)));
         if (lowLatency)
         {
             // The segment in production is listed with its expected duration and may be fetched
@@ -181,30 +226,25 @@ public static class DashManifestWriter
             // the server sends it with chunked transfer encoding as its chunks appear.
             xml.WriteAttributeString("availabilityTimeOffset", Math.Round(options.SegmentTarget.TotalSeconds - options.PartTarget.TotalSeconds, 3).ToString("0.###", CultureInfo.InvariantCulture));
             xml.WriteAttributeString("availabilityTimeComplete", "false");
-            if (track.Current is { } current)
-            {
-                long expected = listed.Count > 0 ? listed[^1].Duration : (long)(options.SegmentTarget.TotalSeconds * c.Timescale);
-                listed = [.. listed, new CmafSegment(current.Sequence, current.Start, Math.Max(expected, current.Duration), current.ProgramDateTime, current.Parts, false, current.Independent)];
-            }
         }
 
         xml.WriteStartElement("SegmentTimeline", Namespace);
-        WriteTimeline(xml, listed);
+        WriteTimeline(xml, segments);
         xml.WriteEndElement();
         xml.WriteEndElement();
         xml.WriteEndElement();
     }
 
     /// <summary>S elements: t on the first and after any gap, runs of equal durations folded into r.</summary>
-    private static void WriteTimeline(XmlWriter xml, IReadOnlyList<CmafSegment> segments)
+    private static void WriteTimeline(XmlWriter xml, CmafSegment[] segments)
     {
         int i = 0;
         long expected = long.MinValue;
-        while (i < segments.Count)
+        while (i < segments.Length)
         {
             CmafSegment s = segments[i];
             int run = 0;
-            while (i + run + 1 < segments.Count
+            while (i + run + 1 < segments.Length
                 && segments[i + run + 1].Duration == s.Duration
                 && segments[i + run + 1].Start == segments[i + run].Start + s.Duration)
             {

@@ -143,15 +143,24 @@ public static class HlsPlaylistWriter
             sb.Append(Inv($"#EXT-X-PART-INF:PART-TARGET={partTarget:F3}\n"));
         }
 
-        long mediaSequence = all.Count > first ? all[first].Sequence : (track.Current?.Sequence ?? 1);
-        sb.Append(Inv($"#EXT-X-MEDIA-SEQUENCE:{mediaSequence}\n"));
-        sb.Append("#EXT-X-DISCONTINUITY-SEQUENCE:0\n");
+        // The header's sequence numbers are those of the first segment, skipped ones included (§4.4.5.2).
+        CmafSegment? firstSegment = all.Count > first ? all[first] : track.Current;
+        sb.Append(Inv($"#EXT-X-MEDIA-SEQUENCE:{firstSegment?.Sequence ?? 1}\n"));
+
+        // §4.4.3.3: the Discontinuity Sequence Number of the first segment. The EXT-X-DISCONTINUITY tag of
+        // a segment that became the first is dropped, and this number takes it over (§6.2.2: "If the server
+        // removes an EXT-X-DISCONTINUITY tag from the Media Playlist, it MUST increment the value of the
+        // EXT-X-DISCONTINUITY-SEQUENCE tag").
+        sb.Append(Inv($"#EXT-X-DISCONTINUITY-SEQUENCE:{firstSegment?.DiscontinuitySequence ?? 0}\n"));
         if (track.Config.Kind == MediaKind.Video)
         {
             sb.Append("#EXT-X-INDEPENDENT-SEGMENTS\n");
         }
 
-        sb.Append("#EXT-X-MAP:URI=\"").Append(track.InitName).Append(uriQuery).Append("\"\n");
+        // §4.4.4.5: EXT-X-MAP "applies to every Media Segment that appears after it in the Playlist until
+        // the next EXT-X-MAP tag"; a codec config change brings the next one.
+        InitSegment map = firstSegment?.Init ?? track.Init;
+        sb.Append("#EXT-X-MAP:URI=\"").Append(map.Name).Append(uriQuery).Append("\"\n");
         if (skipped > 0)
         {
             sb.Append(Inv($"#EXT-X-SKIP:SKIPPED-SEGMENTS={skipped}\n"));
@@ -160,10 +169,12 @@ public static class HlsPlaylistWriter
         // §6.2.2: EXT-X-PART tags SHOULD be removed once more than three target durations from the end.
         long playlistEnd = track.Current is { } cur ? cur.Start + cur.Duration : all.Count > 0 ? all[^1].Start + all[^1].Duration : 0;
         long partsFrom = playlistEnd - (long)(3 * track.TargetDurationSeconds * timescale);
+        // The first segment has no tag (the header numbers it); a skipped one still precedes the next (§4.4.5.2).
+        CmafSegment? previous = skipped > 0 ? all[first + skipped - 1] : null;
         for (int i = first + skipped; i < all.Count; i++)
         {
             CmafSegment s = all[i];
-            sb.Append("#EXT-X-PROGRAM-DATE-TIME:").Append(FormatDate(s.ProgramDateTime)).Append('\n');
+            AppendSegmentTags(sb, s, previous, ref map, uriQuery);
             if (lowLatency && !track.Ended && s.Start + s.Duration > partsFrom)
             {
                 AppendParts(sb, stream, s, timescale, uriQuery);
@@ -171,6 +182,7 @@ public static class HlsPlaylistWriter
 
             sb.Append(Inv($"#EXTINF:{s.Duration / timescale:F3},\n"));
             sb.Append(CmafNames.Segment(stream.Session, s.Sequence)).Append(uriQuery).Append('\n');
+            previous = s;
         }
 
         if (track.Ended)
@@ -184,7 +196,7 @@ public static class HlsPlaylistWriter
             (long nextSequence, int nextPart) = (all.Count > 0 ? all[^1].Sequence + 1 : 1, 0);
             if (track.Current is { } current)
             {
-                sb.Append("#EXT-X-PROGRAM-DATE-TIME:").Append(FormatDate(current.ProgramDateTime)).Append('\n');
+                AppendSegmentTags(sb, current, previous, ref map, uriQuery);
                 AppendParts(sb, stream, current, timescale, uriQuery);
                 (nextSequence, nextPart) = (current.Sequence, current.Parts.Count);
             }
@@ -202,6 +214,25 @@ public static class HlsPlaylistWriter
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>The tags before a segment's parts and URI: discontinuity, a new init segment, its date.</summary>
+    private static void AppendSegmentTags(StringBuilder sb, CmafSegment segment, CmafSegment? previous, ref InitSegment map, string uriQuery)
+    {
+        // §4.4.4.3: EXT-X-DISCONTINUITY MUST be present where "file format, number, type, and identifiers
+        // of tracks, timestamp sequence" or "encoding parameters" change: after a reconnect, a new sequence header.
+        if (previous is not null && segment.DiscontinuitySequence != previous.DiscontinuitySequence)
+        {
+            sb.Append("#EXT-X-DISCONTINUITY\n");
+        }
+
+        if (!ReferenceEquals(segment.Init, map) && segment.Init.Name != map.Name)
+        {
+            map = segment.Init;
+            sb.Append("#EXT-X-MAP:URI=\"").Append(map.Name).Append(uriQuery).Append("\"\n");
+        }
+
+        sb.Append("#EXT-X-PROGRAM-DATE-TIME:").Append(FormatDate(segment.ProgramDateTime)).Append('\n');
     }
 
     private static void AppendParts(StringBuilder sb, StreamOutput stream, CmafSegment segment, double timescale, string uriQuery)

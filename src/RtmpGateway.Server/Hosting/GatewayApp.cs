@@ -76,7 +76,10 @@ public static class GatewayApp
         builder.Services.AddSingleton<StreamRegistry>();
         builder.Services.AddSingleton<RtmpListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RtmpListenerService>());
+        // Graceful shutdown (SIGTERM, Ctrl+C): RTMP stops accepting, every stream ends (ENDLIST, static
+        // MPD), then in-flight HTTP responses finish; past HostOptions:ShutdownTimeout the rest is cut off.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
 
         configure?.Invoke(builder);
 

@@ -168,9 +168,10 @@ internal static class LiveEndpoints
             track = output.Find(rendition)!;
         }
 
-        if (file == track.InitName)
+        if (track.FindInit(file) is { } init)
         {
-            return Bytes(context, track.Init, InitType);
+            // The current init segment, or an older one that segments still in the window decode with.
+            return Bytes(context, init.Bytes, InitType);
         }
 
         if (CmafNames.TryParseSegment(file, output.Session, out long sequence))

@@ -79,11 +79,11 @@ internal sealed partial class RtmpConnection
                 break;
             case "FCUnpublish":
                 Reply(command, null, AmfUndefined.Value);
-                EndPublishing();
+                EndPublishing(StreamEndReason.Unpublished);
                 break;
             case "deleteStream":
             case "closeStream":
-                EndPublishing();
+                EndPublishing(StreamEndReason.Unpublished);
                 EndPlaying();
                 break;
             default:
@@ -263,7 +263,7 @@ internal sealed partial class RtmpConnection
         }
     }
 
-    private void EndPublishing()
+    private void EndPublishing(StreamEndReason reason = StreamEndReason.ConnectionLost)
     {
         if (_publishing is not { } stream)
         {
@@ -273,7 +273,7 @@ internal sealed partial class RtmpConnection
         _publishing = null;
         stream.TimestampRepaired -= OnTimestampRepaired;
         stream.TrackConfigured -= OnTrackConfigured;
-        _registry.Unpublish(stream);
+        _registry.Unpublish(stream, reason);
         if (_publishRequest is { } request)
         {
             _publishRequest = null;

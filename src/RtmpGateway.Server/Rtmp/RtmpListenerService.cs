@@ -21,9 +21,12 @@ internal sealed class RtmpListenerService : BackgroundService
     private readonly SocketTransportFactory _transport;
     private readonly ConcurrentDictionary<string, (RtmpConnection Connection, Task Task)> _connections = new();
     private readonly TaskCompletionSource<EndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationToken _applicationStopping;
 
-    public RtmpListenerService(IOptions<RtmpOptions> options, StreamRegistry registry, StreamAuthorizer authorizer, ILoggerFactory loggerFactory, IEnumerable<IConnectionListenerFactory> transports)
+    public RtmpListenerService(
+        IOptions<RtmpOptions> options, StreamRegistry registry, StreamAuthorizer authorizer, ILoggerFactory loggerFactory, IEnumerable<IConnectionListenerFactory> transports, IHostApplicationLifetime lifetime)
     {
+        _applicationStopping = lifetime.ApplicationStopping;
         _options = options.Value;
         _registry = registry;
         _authorizer = authorizer;
@@ -37,8 +40,12 @@ internal sealed class RtmpListenerService : BackgroundService
 
     public int ConnectionCount => _connections.Count;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken serviceStopping)
     {
+        // Stop taking connections, and close the publishers', as soon as shutdown begins: before the
+        // HTTP server drains, not after it (hosted services stop after the server).
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(serviceStopping, _applicationStopping);
+        CancellationToken stoppingToken = stopping.Token;
         var endPoint = new IPEndPoint(IPAddress.Parse(_options.BindAddress), _options.Port);
         IConnectionListener listener;
         try

@@ -12,7 +12,7 @@ namespace RtmpGateway.Server.Streams;
 public sealed class LiveStream : IMediaSink
 {
     private readonly Lock _gate = new();
-    private readonly FlvDemuxer _demuxer = new();
+    private readonly FlvDemuxer _demuxer;
     private readonly List<RelayMessage> _gop = [];
     private readonly List<IRelayViewer> _viewers = [];
     private readonly List<IStreamSubscriber> _subscribers = [];
@@ -24,9 +24,11 @@ public sealed class LiveStream : IMediaSink
     private RelayMessage? _videoHeader;
     private RelayMessage? _audioHeader;
 
-    public LiveStream(string app, string name, string publisherId, int maxGopBytes, TimeProvider time)
+    /// <param name="maxTimestampJump">Where the publisher's timestamps count as a jump and are re-based (<see cref="TimelineRepair.MaxJump"/>).</param>
+    public LiveStream(string app, string name, string publisherId, int maxGopBytes, TimeProvider time, TimeSpan? maxTimestampJump = null)
     {
         ArgumentNullException.ThrowIfNull(time);
+        _demuxer = new FlvDemuxer(new TimelineRepair(maxTimestampJump ?? TimelineRepair.DefaultMaxJump, TimelineRepair.DefaultBackwardTolerance));
         App = app;
         Name = name;
         PublisherId = publisherId;
@@ -81,6 +83,12 @@ public sealed class LiveStream : IMediaSink
 
     /// <summary>Raised (on the publisher's thread) when a timestamp was clamped, for logging.</summary>
     public event Action<LiveStream, MediaKind, long, long>? TimestampRepaired;
+
+    /// <summary>Raised (on the publisher's thread) when the publisher's clock jumped and a track was re-based, for logging.</summary>
+    public event Action<LiveStream, MediaKind, long, long>? TimelineJumped;
+
+    /// <summary>Jumps of the publisher's clock re-based so far.</summary>
+    public long TimelineJumps { get; private set; }
 
     /// <summary>
     /// One audio or video message from the publisher. Throws <see cref="MediaFormatException"/> for
@@ -208,8 +216,11 @@ public sealed class LiveStream : IMediaSink
         return new Subscription(this, subscriber);
     }
 
+    /// <summary>Why the publisher left (set when the stream ends).</summary>
+    public StreamEndReason? EndReason { get; private set; }
+
     /// <summary>The publisher left: viewers and subscribers are told, and nothing more is accepted.</summary>
-    public void End()
+    public void End(StreamEndReason reason = StreamEndReason.ConnectionLost)
     {
         IRelayViewer[] viewers;
         lock (_gate)
@@ -220,6 +231,7 @@ public sealed class LiveStream : IMediaSink
             }
 
             _ended = true;
+            EndReason = reason;
             viewers = [.. _viewers];
             _viewers.Clear();
             foreach (IStreamSubscriber s in _subscribers)
@@ -262,6 +274,12 @@ public sealed class LiveStream : IMediaSink
         {
             s.OnAccessUnit(this, unit);
         }
+    }
+
+    void IMediaSink.OnTimelineJump(MediaKind kind, long fromMs, long toMs)
+    {
+        TimelineJumps++;
+        TimelineJumped?.Invoke(this, kind, fromMs, toMs);
     }
 
     void IMediaSink.OnTimestampRepaired(MediaKind kind, long fromMs, long toMs)
@@ -318,4 +336,14 @@ public sealed class LiveStream : IMediaSink
             }
         }
     }
+}
+
+/// <summary>How a publish ended.</summary>
+public enum StreamEndReason
+{
+    /// <summary>The connection ended without an unpublish (dropped, timed out, closed by the server): the publisher may come back.</summary>
+    ConnectionLost,
+
+    /// <summary>The publisher said so (FCUnpublish, deleteStream, closeStream).</summary>
+    Unpublished,
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using RtmpGateway.Packaging.Live;
 
 namespace RtmpGateway.Server.Streams;
 
@@ -7,10 +9,13 @@ public sealed class StreamRegistry
 {
     private readonly ConcurrentDictionary<string, LiveStream> _streams = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly TimeSpan _maxTimestampJump;
 
-    public StreamRegistry(TimeProvider time)
+    public StreamRegistry(TimeProvider time, IOptions<PackagingOptions> packaging)
     {
+        ArgumentNullException.ThrowIfNull(packaging);
         _time = time;
+        _maxTimestampJump = packaging.Value.MaxTimestampJump;
     }
 
     /// <summary>Raised after a stream went live (on the publisher's thread).</summary>
@@ -26,7 +31,7 @@ public sealed class StreamRegistry
     /// <summary>Claims app/name for a publisher; false if it is live already (the live one keeps running).</summary>
     public bool TryPublish(string app, string name, string publisherId, int maxGopBytes, out LiveStream stream)
     {
-        var candidate = new LiveStream(app, name, publisherId, maxGopBytes, _time);
+        var candidate = new LiveStream(app, name, publisherId, maxGopBytes, _time, _maxTimestampJump);
         if (!_streams.TryAdd(candidate.Key, candidate))
         {
             // The live one (it may just have ended: then the caller was still refused, and may retry).
@@ -41,13 +46,13 @@ public sealed class StreamRegistry
 
     public LiveStream? Find(string app, string name) => _streams.TryGetValue(KeyOf(app, name), out LiveStream? s) ? s : null;
 
-    /// <summary>Ends the stream and frees its name.</summary>
-    public void Unpublish(LiveStream stream)
+    /// <summary>Ends the stream and frees its name; <paramref name="reason"/> tells later stages whether the publisher meant it.</summary>
+    public void Unpublish(LiveStream stream, StreamEndReason reason = StreamEndReason.ConnectionLost)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (_streams.TryRemove(new KeyValuePair<string, LiveStream>(stream.Key, stream)))
         {
-            stream.End();
+            stream.End(reason);
             Unpublished?.Invoke(stream);
         }
     }
