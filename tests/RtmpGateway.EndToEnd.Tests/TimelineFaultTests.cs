@@ -125,6 +125,31 @@ public sealed class TimelineFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publisher_AudioClockTenSecondsAhead_OneTrackRebasedOnceInSync()
+    {
+        // An encoder whose audio timestamps run 10 s ahead of its video ones, from the start.
+        List<FlvFile.Tag> clip = await EncodeAsync("clip", 8, 320, 240);
+        await PublishRawAsync("skew", clip.Select(t => t.Type == RtmpMessageType.Audio && !t.IsAudioSequenceHeader ? t with { Timestamp = t.Timestamp + 10_000 } : t));
+
+        MediaPlaylist video = await PlaylistAsync("skew");
+        MediaPlaylist audio = await PlaylistAsync("skew", "audio");
+        Assert.Equal(video.Segments.Select(s => s.Sequence), audio.Segments.Select(s => s.Sequence));
+        Assert.InRange(audio.Segments.Sum(s => s.Duration), 7.8, 8.2);
+        Assert.DoesNotContain(audio.Segments, s => s.Discontinuity);
+
+        // Each audio segment starts with the video segment of its number (within one AAC frame), in decode time.
+        foreach ((MediaPlaylist.Segment v, MediaPlaylist.Segment a) in video.Segments.Zip(audio.Segments))
+        {
+            double videoStart = Mp4Boxes.BaseMediaDecodeTime(await _http.GetByteArrayAsync(Url("/live/skew/source/" + v.Uri))) / 90_000.0;
+            double audioStart = Mp4Boxes.BaseMediaDecodeTime(await _http.GetByteArrayAsync(Url("/live/skew/audio/" + a.Uri))) / 44_100.0;
+            Assert.InRange(audioStart - videoStart, -0.05, 0.05);
+        }
+
+        // The track that disagrees with the clock the stream started on is re-based, once.
+        Assert.Single(_gateway.Logs.Lines, l => l.Contains("live/skew: the publisher's", StringComparison.Ordinal) && l.Contains("clock jumped", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Publisher_NewResolutionMidStream_OneDiscontinuityAndNewInit_RepeatedHeaderNothing()
     {
         List<FlvFile.Tag> small = await EncodeAsync("small", 4, 320, 240);
