@@ -20,9 +20,13 @@ public sealed class ReplayTests
     {
         string path = Path.Combine(AppContext.BaseDirectory, folder, target);
         return Directory.Exists(path)
-            ? [.. Directory.GetFiles(path).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal)]
+            ? [.. Directory.GetFiles(path).Where(IsInput).Order(StringComparer.Ordinal)]
             : [];
     }
+
+    /// <summary>Everything but .gitkeep and notes.</summary>
+    private static bool IsInput(string file) =>
+        !Path.GetFileName(file).StartsWith('.') && !file.EndsWith(".md", StringComparison.OrdinalIgnoreCase);
 
     private static FuzzOutcome RunBounded(FuzzTarget target, string file)
     {

@@ -29,14 +29,15 @@ public sealed class MetadataRelayTests
     /// <summary>UTF-8-vr of an inline string: U29S-value = byte length &lt;&lt; 1 | 1.</summary>
     private static byte[] InlineString(string text) => Concat(U29((Encoding.UTF8.GetByteCount(text) << 1) | 1), Encoding.UTF8.GetBytes(text));
 
-    private static AmfObject ReadMetadata(byte[] body) => (AmfObject)Amf0.ReadAmf3Command(body)[2]!;
+    private static AmfObject ReadMetadata(byte[] body, AmfLimits? limits = null) => (AmfObject)Amf0.ReadAmf3Command(body, limits)[2]!;
 
     [Fact]
     public void Data_Amf3StringReferencesExpandingPastAnRtmpMessage_ThrowsMessageTooLarge()
     {
         // One 60 000-byte string, then 400 members whose name and value are references to the
         // table (3 bytes each): 61 KB of AMF3 that AMF0, which has no string references, spells
-        // out as 24 MB, more than the 16 MiB - 1 an RTMP message can carry.
+        // out as 24 MB, more than the 16 MiB - 1 an RTMP message can carry. The reader refuses
+        // this with its default limits (AmfRobustnessTests); raised, the writer's cap is the guard.
         string big = new('x', 60_000);
         var members = new List<byte[]> { Hex("0A 0B 01"), InlineString("k"), Hex("06"), InlineString(big) };
         for (int i = 0; i < 400; i++)
@@ -45,7 +46,9 @@ public sealed class MetadataRelayTests
         }
 
         members.Add([0x01]);
-        AmfObject metadata = ReadMetadata(Amf3Metadata([.. members]));
+        byte[] body = Amf3Metadata([.. members]);
+        Assert.Equal(RtmpErrorReason.AmfReferencesExceeded, ThrowsProtocol(() => ReadMetadata(body)).Reason);
+        AmfObject metadata = ReadMetadata(body, new AmfLimits { MaxReferencedBytes = int.MaxValue });
 
         RtmpProtocolException ex = ThrowsProtocol(() => CommandWriter.Data("onMetaData", metadata));
 
