@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+
 namespace RtmpGateway.Fuzz.Tests;
 
 /// <summary>
@@ -85,4 +88,15 @@ public sealed class ReplayTests
             Assert.True(Directory.Exists(Path.Combine(AppContext.BaseDirectory, "crashers", target.Name)), target.Name);
         }
     }
+
+    [Fact]
+    public void FuzzScript_TargetList_NamesEveryTarget()
+    {
+        string script = File.ReadAllText(Path.Combine(SourceFolder(), "..", "RtmpGateway.Fuzz", "fuzz.sh"));
+
+        string listed = Regex.Match(script, "^targets=\"([^\"]*)\"", RegexOptions.Multiline).Groups[1].Value;
+        Assert.Equal(FuzzTargets.All.Select(t => t.Name), listed.Split(' '));
+    }
+
+    private static string SourceFolder([CallerFilePath] string source = "") => Path.GetDirectoryName(source)!;
 }
