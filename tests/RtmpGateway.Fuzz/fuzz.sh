@@ -45,9 +45,9 @@ fi
 # A fresh publish each time: sharpfuzz rewrites the assemblies in place and refuses to do it twice.
 echo "fuzz: publishing $project"
 rm -rf "$bin"
-dotnet publish "$project" -c Release -o "$bin" -nologo -clp:ErrorsOnly -warnaserror >/dev/null
+dotnet publish "$project" -c Release -o "$bin" -nologo -v quiet -clp:ErrorsOnly -warnaserror
 for assembly in RtmpGateway.Rtmp RtmpGateway.Media; do
-  "$sharpfuzz" "$bin/$assembly.dll" >/dev/null
+  "$sharpfuzz" "$bin/$assembly.dll" >/dev/null || { echo "fuzz: sharpfuzz could not instrument $assembly.dll" >&2; exit 1; }
 done
 
 # afl-fuzz runs "dotnet RtmpGateway.Fuzz.dll TARGET" and passes each input on stdin.
