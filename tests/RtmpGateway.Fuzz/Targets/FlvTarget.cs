@@ -7,8 +7,9 @@ namespace RtmpGateway.Fuzz.Targets;
 /// ffmpeg writes with -f flv, so real captures are the seeds), its audio and video tag bodies are
 /// the RTMP message payloads a publisher sends, legacy FLV and Enhanced RTMP (hvc1, av01, avc1)
 /// alike. A MediaFormatException ends the stream, as in the server. The sink checks what the
-/// demuxer promises: DTS never goes backwards per track, frames are slices of their tag, a config
-/// has a usable timescale.
+/// demuxer promises: DTS never goes backwards per track (in ticks of one config; in time across a
+/// config change, which may change the timescale), frames are slices of their tag, a config has a
+/// usable timescale.
 /// </summary>
 internal sealed class FlvTarget : FuzzTarget
 {
@@ -50,7 +51,7 @@ internal sealed class FlvTarget : FuzzTarget
 
     private sealed class CheckingSink : IMediaSink
     {
-        private readonly long[] _lastDts = [long.MinValue, long.MinValue];
+        private readonly (CodecConfig? Config, long Dts)[] _last = new (CodecConfig?, long)[2];
         private int _configs;
         private int _frames;
         private int _repairs;
@@ -70,17 +71,24 @@ internal sealed class FlvTarget : FuzzTarget
         {
             _frames++;
             int track = unit.Kind == MediaKind.Video ? 0 : 1;
-            if (unit.Dts < _lastDts[track])
+            (CodecConfig? lastConfig, long lastDts) = _last[track];
+            bool back = lastConfig == unit.Config
+                ? unit.Dts < lastDts
+                : lastConfig is not null && Milliseconds(unit.Dts, unit.Config) < Milliseconds(lastDts, lastConfig) - 1;
+            if (back)
             {
-                throw new FuzzInvariantException($"{unit.Kind} DTS went back from {_lastDts[track]} to {unit.Dts}");
+                throw new FuzzInvariantException(
+                    $"{unit.Kind} DTS went back from {lastDts} ({lastConfig}) to {unit.Dts} ({unit.Config})");
             }
 
-            _lastDts[track] = unit.Dts;
+            _last[track] = (unit.Config, unit.Dts);
             if (unit.Payload.Length > CurrentTagLength)
             {
                 throw new FuzzInvariantException($"{unit.Kind} frame of {unit.Payload.Length} bytes from a tag of {CurrentTagLength}");
             }
         }
+
+        private static double Milliseconds(long ticks, CodecConfig config) => ticks * 1000.0 / config.Timescale;
 
         public void OnTimestampRepaired(MediaKind kind, long fromMs, long toMs)
         {
