@@ -34,6 +34,15 @@ public sealed class FlvDemuxer
     // FLV E.4.2.1 AudioTagHeader
     private const int SoundFormatAac = 10;
 
+    /// <summary>
+    /// How far the unwrapped timeline may run either side of zero: 2^38 ms, 8.7 years. A real
+    /// stream stays within 49.7 days of its first 32-bit timestamp plus its running time; only
+    /// timestamps jumping by about 2^31 ms per message, each read as a wrap, get further. Within the
+    /// limit a DTS in ticks (ms times at most 2^24 - 1, the largest AudioSpecificConfig rate, or
+    /// 90 000) stays far inside a long.
+    /// </summary>
+    public const long MaxTimelineMs = 1L << 38;
+
     private readonly TimestampUnwrapper _clock = new();
     private readonly TimelineRepair _timeline;
 
@@ -269,7 +278,7 @@ public sealed class FlvDemuxer
             return;
         }
 
-        long ms = _timeline.Repair(MediaKind.Video, _clock.Unwrap(timestampMs), sink);
+        long ms = _timeline.Repair(MediaKind.Video, Unwrap(timestampMs), sink);
         long dts = ms * 90;
         // PTS = DTS + CompositionTime; a repaired DTS carries its PTS along, so the offset is kept.
         long pts = (ms + cts) * 90;
@@ -285,9 +294,21 @@ public sealed class FlvDemuxer
             return;
         }
 
-        long ms = _timeline.Repair(MediaKind.Audio, _clock.Unwrap(timestampMs), sink);
+        long ms = _timeline.Repair(MediaKind.Audio, Unwrap(timestampMs), sink);
         long ticks = MillisecondsToTicks(ms, config.Timescale);
         sink.OnAccessUnit(new AccessUnit(config, ticks, ticks, true, payload));
+    }
+
+    private long Unwrap(uint timestampMs)
+    {
+        long ms = _clock.Unwrap(timestampMs);
+        if (ms is > MaxTimelineMs or < -MaxTimelineMs)
+        {
+            throw new MediaFormatException(
+                MediaErrorReason.TimestampOutOfRange, $"timestamp {timestampMs} unwraps to {ms} ms, beyond the {MaxTimelineMs} ms a stream may span");
+        }
+
+        return ms;
     }
 
     /// <summary>ms * rate / 1000, rounded to nearest (halves away from zero).</summary>

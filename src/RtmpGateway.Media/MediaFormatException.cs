@@ -25,6 +25,8 @@ public enum MediaErrorReason
     Av1ConfigMalformed,
     /// <summary>AV1 sequence header OBU (AV1 spec 5.5) malformed.</summary>
     Av1SequenceHeaderMalformed,
+    /// <summary>Timestamps that unwrap to more than <see cref="FlvDemuxer.MaxTimelineMs"/> from zero: only a hostile stream gets there.</summary>
+    TimestampOutOfRange,
 }
 
 /// <summary>

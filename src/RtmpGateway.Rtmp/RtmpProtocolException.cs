@@ -19,6 +19,7 @@ public enum RtmpErrorReason
     WindowSizeInvalid,
     IdleTimeout,
     TooManyChunkStreams,
+    AmfReferencesExceeded,
 }
 
 /// <summary>

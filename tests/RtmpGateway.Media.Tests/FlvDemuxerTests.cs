@@ -196,6 +196,57 @@ public class FlvDemuxerTests
     }
 
     [Fact]
+    public void Demux_TimestampsWrappingForwardPastTheTimelineLimit_ThrowsTimestampOutOfRange()
+    {
+        // Each fall of more than 2^31 ms reads as a wrap of the 32-bit RTMP clock, so a publisher
+        // that steps its timestamps by 2^31 - 1 moves the timeline ~24.9 days a message. At 48 kHz
+        // ms * 48 000 overflows a long after 89 478 such messages and the DTS turned negative:
+        // found while checking the flv fuzz target's monotonic-DTS invariant by hand.
+        var demuxer = new FlvDemuxer();
+        var sink = new RecordingSink();
+        demuxer.Demux(FlvTagType.Audio, 0, AacTag(0, Golden.Hex(Golden.AscLc48000Mono)), sink);
+
+        var ex = Assert.Throws<MediaFormatException>(() =>
+        {
+            uint timestamp = 0;
+            for (int i = 0; i < 100_000; i++, timestamp += int.MaxValue)
+            {
+                demuxer.Demux(FlvTagType.Audio, timestamp, AacTag(1, [0x21]), sink);
+            }
+        });
+
+        Assert.Equal(MediaErrorReason.TimestampOutOfRange, ex.Reason);
+        Assert.Equal((FlvDemuxer.MaxTimelineMs / int.MaxValue) + 1, sink.Units.Count);
+        Assert.True(sink.Units.Zip(sink.Units.Skip(1)).All(p => p.First.Dts < p.Second.Dts));
+    }
+
+    [Fact]
+    public void Demux_TimestampsWrappingBackwardPastTheTimelineLimit_ThrowsTimestampOutOfRange()
+    {
+        // Falls of exactly 2^31 ms are steps back (a signed 32-bit delta): video is clamped at its
+        // last DTS while the shared clock keeps falling, and an audio track starting there would
+        // have had its first DTS overflow (ms * 48 000 below long.MinValue).
+        var demuxer = new FlvDemuxer();
+        var sink = new RecordingSink();
+        demuxer.Demux(FlvTagType.Video, 0, AvcTag(1, 0, 0, AvcMain), sink);
+        demuxer.Demux(FlvTagType.Audio, 0, AacTag(0, Golden.Hex(Golden.AscLc48000Mono)), sink);
+
+        var ex = Assert.Throws<MediaFormatException>(() =>
+        {
+            uint timestamp = 0;
+            for (int i = 0; i < 100_000; i++, timestamp += 1u << 31)
+            {
+                demuxer.Demux(FlvTagType.Video, timestamp, AvcTag(2, 1, 0, Nal), sink);
+            }
+
+            demuxer.Demux(FlvTagType.Audio, timestamp, AacTag(1, [0x21]), sink);
+        });
+
+        Assert.Equal(MediaErrorReason.TimestampOutOfRange, ex.Reason);
+        Assert.DoesNotContain(sink.Units, u => u.Kind == MediaKind.Audio);
+    }
+
+    [Fact]
     public void Demux_EnhancedAvc1_SequenceStartAndCodedFramesWithCts()
     {
         var demuxer = new FlvDemuxer();

@@ -214,4 +214,50 @@ public sealed class AmfRobustnessTests
         Assert.Equal(text, Amf0.ReadAll(bytes).Single());
         Assert.Equal(65538, Encoding.UTF8.GetByteCount(text));
     }
+
+    /// <summary>
+    /// AMF3 references that stand for more than <see cref="AmfLimits.MaxReferencedBytes"/>: each
+    /// costs 1-2 bytes, but the onMetaData relay writes it out in full (see MetadataRelayTests).
+    /// </summary>
+    public static TheoryData<string, byte[]> ReferenceBombs
+    {
+        get
+        {
+            // A 1000-byte string, XML text or sealed member name, then 1100 references to it: 1.1 MB.
+            var name = Concat(Hex("8F 51"), Enumerable.Repeat((byte)'n', 1000).ToArray()); // U29 2001 = 1000 << 1 | 1
+            static byte[] Times(string hex, int count) => Enumerable.Repeat(Hex(hex), count).SelectMany(b => b).ToArray();
+            return new()
+            {
+                // array of 1101 dense strings: the first inline, the rest string reference 0
+                { "string references", Concat(Hex("09 91 1B 01 06"), name, Times("06 00", 1100)) },
+                // array of 1101 dense XML values: the first inline (object table 1), the rest object reference 1
+                { "XML references", Concat(Hex("09 91 1B 01 0B"), name, Times("0B 02", 1100)) },
+                // array of 1101 objects of class "" with one sealed member named by the string: traits
+                // inline first (U29O-traits 0x13: 1 sealed, not dynamic), then traits reference 0 (0x01)
+                { "traits references", Concat(Hex("09 91 1B 01 0A 13 01"), name, Hex("01"), Times("0A 01 01", 1100)) },
+            };
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ReferenceBombs))]
+    public void Read_Amf3ReferencesStandingForMoreThanTheLimit_ThrowsReferencesExceeded(string kind, byte[] amf3)
+    {
+        var exception = ThrowsProtocol(() => Amf3.Read(amf3));
+
+        Assert.True(exception.Reason == RtmpErrorReason.AmfReferencesExceeded, $"{kind}: {exception.Reason}");
+        Assert.Single(Amf3.ReadAll(amf3, new AmfLimits { MaxReferencedBytes = 1100 * 1000 }));
+    }
+
+    [Fact]
+    public void Read_Amf3ReferencesUpToTheLimit_AreRead()
+    {
+        // "abc" inline, then three references to it: 9 bytes referenced.
+        var amf3 = Hex("09 09 01 06 07 616263 06 00 06 00 06 00");
+
+        Assert.Equal(4, ((List<object?>)Amf3.Read(amf3, new AmfLimits { MaxReferencedBytes = 9 })!).Count);
+        Assert.Equal(
+            RtmpErrorReason.AmfReferencesExceeded,
+            ThrowsProtocol(() => Amf3.Read(amf3, new AmfLimits { MaxReferencedBytes = 8 })).Reason);
+    }
 }

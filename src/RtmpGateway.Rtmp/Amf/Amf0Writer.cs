@@ -62,17 +62,19 @@ internal sealed class Amf0Writer
                 _output.WriteByte(Amf0Marker.XmlDocument);
                 WriteUtf8Long(xml.Text);
                 break;
+            case AmfObject obj when !HasAmf0Names(obj):
+            case byte[] or AmfDictionary or IAmfVector:
+                // avmplus-object-type: values AMF0 cannot express go out as AMF3, among them objects
+                // read from AMF3 whose class or member names are longer than AMF0's U16 lengths.
+                _output.WriteByte(Amf0Marker.AvmPlusObject);
+                _amf3 ??= new Amf3Writer(_output);
+                _amf3.WriteValue(value);
+                break;
             case AmfEcmaArray array:
                 WriteEcmaArray(array);
                 break;
             case AmfObject obj:
                 WriteObject(obj);
-                break;
-            case byte[] or AmfDictionary or IAmfVector:
-                // avmplus-object-type: values AMF0 cannot express go out as AMF3.
-                _output.WriteByte(Amf0Marker.AvmPlusObject);
-                _amf3 ??= new Amf3Writer(_output);
-                _amf3.WriteValue(value);
                 break;
             case IList list:
                 WriteStrictArray(list);
@@ -216,6 +218,32 @@ internal sealed class Amf0Writer
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Whether the class name and every property name fit AMF0's UTF-8 (U16 length). Names read
+    /// from AMF3 (UTF-8-vr, up to 2^28 bytes) may not; such an object is written as AMF3 instead.
+    /// </summary>
+    private static bool HasAmf0Names(AmfObject value)
+    {
+        // A UTF-16 string of n chars takes at most 3n UTF-8 bytes, so short names need no count.
+        static bool Fits(string name) =>
+            name.Length <= ushort.MaxValue / 3 || Encoding.UTF8.GetByteCount(name) <= ushort.MaxValue;
+
+        if (value.ClassName is { } className && !Fits(className))
+        {
+            return false;
+        }
+
+        foreach (var (name, _) in value)
+        {
+            if (!Fits(name))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>UTF-8 = U16 *(UTF8-char)</summary>

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace RtmpGateway.Rtmp.Amf;
 
 /// <summary>Decodes AMF3 values (Adobe "AMF 3 Specification", January 2013).</summary>
@@ -148,7 +150,9 @@ internal static class Amf3Reader
                     $"AMF3 string reference {index} points past the {context.Amf3Strings.Count} strings read so far");
             }
 
-            return context.Amf3Strings[index];
+            var referenced = context.Amf3Strings[index];
+            context.CountReferenced(Encoding.UTF8.GetByteCount(referenced));
+            return referenced;
         }
 
         var text = reader.ReadUtf8(header >> 1, "string");
@@ -171,7 +175,14 @@ internal static class Amf3Reader
                 $"AMF3 object reference {index} points past the {context.Amf3Objects.Count} objects read so far");
         }
 
-        return context.Amf3Objects[index];
+        var referenced = context.Amf3Objects[index];
+        if (referenced is AmfXml xml)
+        {
+            // AMF0 has no reference for XML: each use is written out again.
+            context.CountReferenced(Encoding.UTF8.GetByteCount(xml.Text));
+        }
+
+        return referenced;
     }
 
     /// <summary>
@@ -248,6 +259,7 @@ internal static class Amf3Reader
             }
 
             traits = context.Amf3Traits[index];
+            context.CountReferenced(traits.NameBytes);
         }
         else if ((header & 4) != 0)
         {

@@ -1,9 +1,12 @@
+using System.Text;
+
 namespace RtmpGateway.Rtmp.Amf;
 
 /// <summary>State shared by every value of one top-level message: limits and reference tables.</summary>
 internal sealed class AmfReadContext
 {
     private int _values;
+    private long _referencedBytes;
 
     public AmfReadContext(AmfLimits? limits)
     {
@@ -34,6 +37,17 @@ internal sealed class AmfReadContext
         }
     }
 
+    /// <summary>Adds what one AMF3 reference stands for to the message's total (see <see cref="AmfLimits.MaxReferencedBytes"/>).</summary>
+    public void CountReferenced(long bytes)
+    {
+        _referencedBytes += bytes;
+        if (_referencedBytes > Limits.MaxReferencedBytes)
+        {
+            throw new RtmpProtocolException(
+                RtmpErrorReason.AmfReferencesExceeded, $"AMF3 references in one message stand for more than {Limits.MaxReferencedBytes} bytes");
+        }
+    }
+
     public void EnterComplex(int depth)
     {
         if (depth >= Limits.MaxDepth)
@@ -45,4 +59,9 @@ internal sealed class AmfReadContext
 }
 
 /// <summary>AMF3 traits: class name, dynamic flag and sealed member names (AMF3 3.12).</summary>
-internal sealed record Amf3Traits(string ClassName, bool IsDynamic, List<string> SealedMembers);
+internal sealed record Amf3Traits(string ClassName, bool IsDynamic, List<string> SealedMembers)
+{
+    /// <summary>The UTF-8 bytes of the class and sealed member names: what a traits reference stands for.</summary>
+    public long NameBytes { get; } =
+        Encoding.UTF8.GetByteCount(ClassName) + SealedMembers.Sum(name => (long)Encoding.UTF8.GetByteCount(name));
+}

@@ -39,4 +39,13 @@ public sealed class AmfLimits
     /// input but tens of bytes of managed memory; 100 000 bounds that growth for a large message.
     /// </summary>
     public int MaxValues { get; init; } = 100_000;
+
+    /// <summary>
+    /// How many bytes the AMF3 references of one message may stand for: strings and XML sent by
+    /// reference, and the class and sealed member names of objects sent with a traits reference.
+    /// Each costs the peer one or two bytes, but whatever writes the values again in AMF0 (the
+    /// onMetaData relay) spells it out in full. Commands and metadata repeat a few hundred bytes;
+    /// 1 MiB keeps what a message can make us write close to its own size.
+    /// </summary>
+    public int MaxReferencedBytes { get; init; } = 1024 * 1024;
 }
