@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using RtmpGateway.Packaging.Live;
 using RtmpGateway.Server.Auth;
 using RtmpGateway.Server.Live;
@@ -73,7 +74,10 @@ public static class GatewayApp
         }));
         builder.Services.AddSingleton<PackagingService>();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<StreamRegistry>();
+        builder.Services.AddSingleton(sp => new StreamRegistry(sp.GetRequiredService<TimeProvider>())
+        {
+            MaxStreams = sp.GetRequiredService<IOptions<RtmpOptions>>().Value.MaxLiveStreams,
+        });
         builder.Services.AddSingleton<RtmpListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RtmpListenerService>());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
