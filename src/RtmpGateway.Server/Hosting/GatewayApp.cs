@@ -44,7 +44,11 @@ public static class GatewayApp
             })
             .ValidateOnStart();
         builder.Services.AddOptions<TranscodingOptions>().Bind(builder.Configuration.GetSection(TranscodingOptions.SectionName));
-        builder.Services.AddOptions<HttpOptions>().Bind(builder.Configuration.GetSection(HttpOptions.SectionName));
+        builder.Services.AddOptions<HttpOptions>()
+            .Bind(builder.Configuration.GetSection(HttpOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHttpLimits();
         builder.Services.AddOptions<AuthOptions>()
             .Bind(builder.Configuration.GetSection(AuthOptions.SectionName))
             .Validate(o =>
@@ -89,6 +93,7 @@ public static class GatewayApp
         // Created now, not on first request: it packages every stream from its first frame.
         app.Services.GetRequiredService<PackagingService>();
         app.UseCors();
+        app.UseRateLimiter();
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapGet("/api/streams", (StreamRegistry registry) => Results.Json(registry.Streams.Select(StreamInfo.From).ToArray(), StreamInfoJsonContext.Default.StreamInfoArray));
         app.MapLiveEndpoints();
