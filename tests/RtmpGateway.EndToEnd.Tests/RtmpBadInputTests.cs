@@ -18,7 +18,9 @@ public sealed class RtmpBadInputTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _gateway = await GatewayInstance.StartAsync("--Rtmp:HandshakeTimeout", "00:00:02", "--Rtmp:MaxMessageSize", "65536");
+        // Chunk streams and AMF depth below their defaults (64, 32), so the cases show the keys are applied.
+        _gateway = await GatewayInstance.StartAsync(
+            "--Rtmp:HandshakeTimeout", "00:00:02", "--Rtmp:MaxMessageSize", "65536", "--Rtmp:MaxChunkStreams", "8", "--Rtmp:MaxAmfDepth", "8");
         _healthy = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await _healthy.PublishAsync("healthy"));
         _healthyStream = await _gateway.WaitForStreamAsync("live", "healthy", TimeSpan.FromSeconds(5));
@@ -56,11 +58,14 @@ public sealed class RtmpBadInputTests : IAsyncLifetime
     {
         { "chunk size 0", "ChunkSizeInvalid" },
         { "chunk size 1", "ChunkSizeInvalid" },
+        { "chunk size 127", "ChunkSizeInvalid" },
         { "chunk size with the top bit set", "ChunkSizeInvalid" },
         { "message longer than the maximum", "MessageTooLarge" },
         { "type-1 chunk on a chunk stream never opened", "ChunkStreamNotOpened" },
         { "type-3 chunk on a chunk stream never opened", "ChunkStreamNotOpened" },
         { "AMF nested past the depth limit", "AmfDepthExceeded" },
+        { "AMF nested past the configured depth", "AmfDepthExceeded" },
+        { "more chunk streams than configured", "TooManyChunkStreams" },
         { "AMF string longer than the message", "AmfLengthExceedsMessage" },
         { "AMF strict array count larger than the message", "AmfLengthExceedsMessage" },
         { "handshake with a wrong version byte", "HandshakeVersion" },
@@ -146,6 +151,18 @@ public sealed class RtmpBadInputTests : IAsyncLifetime
                 return c;
             }
 
+            case "more chunk streams than configured":
+            {
+                // connect opened chunk stream 3; ten more data messages open 10..19: 11 against 8.
+                RawRtmpClient c = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
+                for (int csid = 10; csid < 20; csid++)
+                {
+                    await c.SendMessageAsync(csid, RtmpMessageType.DataAmf0, 0, 0, RtmpGateway.Rtmp.Commands.CommandWriter.Data("onTextData", "x"));
+                }
+
+                return c;
+            }
+
             case "publish before connect":
             {
                 RawRtmpClient c = await RawRtmpClient.HandshakeAsync(_gateway.RtmpEndPoint);
@@ -167,8 +184,10 @@ public sealed class RtmpBadInputTests : IAsyncLifetime
                 {
                     "chunk size 0" => (RtmpMessageType.SetChunkSize, new byte[] { 0, 0, 0, 0 }),
                     "chunk size 1" => (RtmpMessageType.SetChunkSize, [0, 0, 0, 1]),
+                    "chunk size 127" => (RtmpMessageType.SetChunkSize, [0, 0, 0, 127]),
                     "chunk size with the top bit set" => (RtmpMessageType.SetChunkSize, [0x80, 0, 0x10, 0]),
                     "AMF nested past the depth limit" => (RtmpMessageType.CommandAmf0, NestedObjects(200)),
+                    "AMF nested past the configured depth" => (RtmpMessageType.CommandAmf0, NestedObjects(12)),
                     "AMF string longer than the message" => (RtmpMessageType.CommandAmf0, Convert.FromHexString("02FFFF6162")),
                     "AMF strict array count larger than the message" => (RtmpMessageType.CommandAmf0, Convert.FromHexString("020004706C6179004000000000000000050AFFFFFFF000")),
                     _ => throw new ArgumentOutOfRangeException(nameof(badInput), badInput),

@@ -13,7 +13,8 @@ public sealed class RtmpPlaybackTests : IAsyncLifetime
 
     private GatewayInstance _gateway = null!;
 
-    public async Task InitializeAsync() => _gateway = await GatewayInstance.StartAsync("--Rtmp:MaxViewerBacklogBytes", "262144");
+    // A 64 KiB GOP cache (32 MiB by default): the GOPs of the first test fit, the last test's do not.
+    public async Task InitializeAsync() => _gateway = await GatewayInstance.StartAsync("--Rtmp:MaxViewerBacklogBytes", "262144", "--Rtmp:MaxGopCacheBytes", "65536");
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
@@ -103,5 +104,32 @@ public sealed class RtmpPlaybackTests : IAsyncLifetime
         Assert.True(frames == stream.VideoFrames, $"{stream.VideoFrames} of {frames} frames; log:\n{string.Join('\n', _gateway.Logs.Lines)}");
         Assert.Equal(0, stream.ViewerCount);
         Assert.True(await slow.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Play_GopLargerThanMaxGopCacheBytes_NotCached_NewViewerStartsOnTheNextKeyframe()
+    {
+        await using RawRtmpClient publisher = await StartPublisherAsync("biggop");
+
+        // 40 KB keyframe + 40 KB frame: 80 KB, past the 64 KiB cache.
+        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 33, VideoTag(true, 1, 40_000, 1));
+        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 66, VideoTag(false, 1, 40_000, 1));
+        var stream = await _gateway.WaitForStreamAsync("live", "biggop", TimeSpan.FromSeconds(5));
+        while (stream.VideoFrames < 2)
+        {
+            await Task.Delay(10);
+        }
+
+        await using RawRtmpClient viewer = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
+        Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("biggop"));
+        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 99, VideoTag(true, 1, 100, 2));
+        List<RtmpMessage> media = [.. (await viewer.ReadMediaAsync(4)).Where(m => m.Type != RtmpMessageType.DataAmf0)];
+
+        // Sequence headers, then the new keyframe: nothing of the GOP that outgrew the cache.
+        Assert.Equal([0x17, 0x00], media[0].Payload.Span[..2].ToArray());
+        Assert.Equal([0xAF, 0x00], media[1].Payload.Span[..2].ToArray());
+        Assert.Equal([0x17, 0x01], media[2].Payload.Span[..2].ToArray());
+        Assert.Equal(2, media[2].Payload.Span[9]);
+        Assert.Equal(99u, media[2].Timestamp);
     }
 }

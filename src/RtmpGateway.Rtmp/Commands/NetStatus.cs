@@ -10,6 +10,7 @@ public static class NetStatus
     public const string ConnectRejected = "NetConnection.Connect.Rejected";
     public const string PublishStart = "NetStream.Publish.Start";
     public const string PublishBadName = "NetStream.Publish.BadName";
+    public const string PublishFailed = "NetStream.Publish.Failed";
     public const string UnpublishSuccess = "NetStream.Unpublish.Success";
     public const string PlayReset = "NetStream.Play.Reset";
     public const string PlayStart = "NetStream.Play.Start";

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using RtmpGateway.Packaging.Live;
 using RtmpGateway.Server.Auth;
 using RtmpGateway.Server.Live;
@@ -43,7 +44,11 @@ public static class GatewayApp
             })
             .ValidateOnStart();
         builder.Services.AddOptions<TranscodingOptions>().Bind(builder.Configuration.GetSection(TranscodingOptions.SectionName));
-        builder.Services.AddOptions<HttpOptions>().Bind(builder.Configuration.GetSection(HttpOptions.SectionName));
+        builder.Services.AddOptions<HttpOptions>()
+            .Bind(builder.Configuration.GetSection(HttpOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHttpLimits();
         builder.Services.AddOptions<AuthOptions>()
             .Bind(builder.Configuration.GetSection(AuthOptions.SectionName))
             .Validate(o =>
@@ -73,7 +78,10 @@ public static class GatewayApp
         }));
         builder.Services.AddSingleton<PackagingService>();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<StreamRegistry>();
+        builder.Services.AddSingleton(sp => new StreamRegistry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<PackagingOptions>>())
+        {
+            MaxStreams = sp.GetRequiredService<IOptions<RtmpOptions>>().Value.MaxLiveStreams,
+        });
         builder.Services.AddSingleton<RtmpListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RtmpListenerService>());
         // Graceful shutdown (SIGTERM, Ctrl+C): RTMP stops accepting, every stream ends (ENDLIST, static
@@ -88,6 +96,7 @@ public static class GatewayApp
         // Created now, not on first request: it packages every stream from its first frame.
         app.Services.GetRequiredService<PackagingService>();
         app.UseCors();
+        app.UseRateLimiter();
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapGet("/api/streams", (StreamRegistry registry) => Results.Json(registry.Streams.Select(StreamInfo.From).ToArray(), StreamInfoJsonContext.Default.StreamInfoArray));
         app.MapLiveEndpoints();

@@ -27,10 +27,10 @@ internal static class LiveEndpoints
     public static void MapLiveEndpoints(this WebApplication app)
     {
         string[] getHead = [HttpMethods.Get, HttpMethods.Head];
-        app.MapMethods("/{app}/{name}/index.m3u8", getHead, Multivariant).RequireCors(CorsPolicy);
-        app.MapMethods("/{app}/{name}/manifest.mpd", getHead, Mpd).RequireCors(CorsPolicy);
-        app.MapMethods("/{app}/{name}/{rendition}/index.m3u8", getHead, MediaPlaylist).RequireCors(CorsPolicy);
-        app.MapMethods("/{app}/{name}/{rendition}/{file}", getHead, MediaFile).RequireCors(CorsPolicy);
+        app.MapMethods("/{app}/{name}/index.m3u8", getHead, Multivariant).RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
+        app.MapMethods("/{app}/{name}/manifest.mpd", getHead, Mpd).RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
+        app.MapMethods("/{app}/{name}/{rendition}/index.m3u8", getHead, MediaPlaylist).RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
+        app.MapMethods("/{app}/{name}/{rendition}/{file}", getHead, MediaFile).RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
         app.MapGet("/api/time", (TimeProvider time) => Results.Text(HlsPlaylistWriter.FormatDate(time.GetUtcNow()), "text/plain"));
     }
 
@@ -51,7 +51,7 @@ internal static class LiveEndpoints
         return text is null ? NotFound(context) : Text(context, text, PlaylistType, http.Value);
     }
 
-    private static async Task<IResult> MediaPlaylist(string app, string name, string rendition, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, IOptions<HttpOptions> http, HttpContext context)
+    private static async Task<IResult> MediaPlaylist(string app, string name, string rendition, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, IOptions<HttpOptions> http, ParkedRequests parked, HttpContext context)
     {
         if (CheckPlayback(app, name, auth, authOptions.Value, context, out string uriQuery) is { } refused)
         {
@@ -86,8 +86,13 @@ internal static class LiveEndpoints
             }
 
             TimeSpan hold = TimeSpan.FromSeconds(3 * track.TargetDurationSeconds);
-            bool ready = await WaitAsync(output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(wantedMsn, part)), hold, context.RequestAborted).ConfigureAwait(false);
-            if (!ready)
+            bool? ready = await ParkAsync(parked, output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(wantedMsn, part)), hold, context.RequestAborted).ConfigureAwait(false);
+            if (ready is null)
+            {
+                return TooManyParked(context);
+            }
+
+            if (ready == false)
             {
                 // Not there within three target durations: tell the client to try again.
                 return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
@@ -148,7 +153,7 @@ internal static class LiveEndpoints
         return text is null ? NotFound(context) : Text(context, text, MpdType, http.Value);
     }
 
-    private static async Task<IResult> MediaFile(string app, string name, string rendition, string file, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, HttpContext context)
+    private static async Task<IResult> MediaFile(string app, string name, string rendition, string file, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, ParkedRequests parked, HttpContext context)
     {
         if (CheckPlayback(app, name, auth, authOptions.Value, context, out _) is { } refused)
         {
@@ -164,7 +169,11 @@ internal static class LiveEndpoints
         if (CmafNames.TryParsePart(file, output.Session, out long hintedSequence, out int hintedPart)
             && !track.HasPart(hintedSequence, hintedPart) && IsNextPart(track, hintedSequence, hintedPart))
         {
-            await WaitAsync(output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(hintedSequence, hintedPart)), TimeSpan.FromSeconds(3 * track.TargetDurationSeconds), context.RequestAborted).ConfigureAwait(false);
+            if (await ParkAsync(parked, output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(hintedSequence, hintedPart)), TimeSpan.FromSeconds(3 * track.TargetDurationSeconds), context.RequestAborted).ConfigureAwait(false) is null)
+            {
+                return TooManyParked(context);
+            }
+
             track = output.Find(rendition)!;
         }
 
@@ -318,6 +327,40 @@ internal static class LiveEndpoints
         {
             return ready();
         }
+    }
+
+    /// <summary>
+    /// <see cref="WaitAsync"/> holding one of the <see cref="ParkedRequests"/> slots while it waits
+    /// (none when ready at once); null, without waiting, when every slot is taken.
+    /// </summary>
+    private static async Task<bool?> ParkAsync(ParkedRequests parked, StreamOutput output, Func<bool> ready, TimeSpan limit, CancellationToken aborted)
+    {
+        if (ready())
+        {
+            return true;
+        }
+
+        if (!parked.TryEnter())
+        {
+            return null;
+        }
+
+        try
+        {
+            return await WaitAsync(output, ready, limit, aborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            parked.Exit();
+        }
+    }
+
+    /// <summary>Http:MaxParkedRequests are held: 503 at once, to try again in a second.</summary>
+    private static IResult TooManyParked(HttpContext context)
+    {
+        context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
+        context.Response.Headers[HeaderNames.RetryAfter] = "1";
+        return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static IResult Text(HttpContext context, string text, string contentType, HttpOptions http)

@@ -220,9 +220,17 @@ internal sealed partial class RtmpConnection
             return;
         }
 
-        if (!_registry.TryPublish(_app, name, Id, _options.MaxGopCacheBytes, out LiveStream stream))
+        if (!_registry.TryPublish(_app, name, Id, _options.MaxGopCacheBytes, out LiveStream stream, out PublishRefusal refusal))
         {
-            RefusePublish(messageStreamId, StreamRegistry.KeyOf(_app, name), "already being published");
+            if (refusal == PublishRefusal.TooManyStreams)
+            {
+                RefusePublish(messageStreamId, StreamRegistry.KeyOf(_app, name), $"{_registry.MaxStreams} streams are live, the limit (Rtmp:MaxLiveStreams)", NetStatus.PublishFailed);
+            }
+            else
+            {
+                RefusePublish(messageStreamId, StreamRegistry.KeyOf(_app, name), "already being published");
+            }
+
             return;
         }
 
@@ -236,9 +244,9 @@ internal sealed partial class RtmpConnection
         RtmpLog.PublishStarted(_logger, Id, stream.Key);
     }
 
-    private void RefusePublish(uint messageStreamId, string stream, string reason)
+    private void RefusePublish(uint messageStreamId, string stream, string reason, string code = NetStatus.PublishBadName)
     {
-        SendStatus(messageStreamId, NetStatus.LevelError, NetStatus.PublishBadName, reason);
+        SendStatus(messageStreamId, NetStatus.LevelError, code, reason);
         RtmpLog.PublishRefused(_logger, Id, stream, reason);
         SetCloseReason("publish refused: " + reason);
         _closeAfterFlush = true;

@@ -22,6 +22,9 @@ internal sealed class RtmpListenerService : BackgroundService
     private readonly ConcurrentDictionary<string, (RtmpConnection Connection, Task Task)> _connections = new();
     private readonly TaskCompletionSource<EndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationToken _applicationStopping;
+    private readonly ConnectionLimiter _limiter;
+    private long _nextRefusalLog;
+    private int _refusalsNotLogged;
 
     public RtmpListenerService(
         IOptions<RtmpOptions> options, StreamRegistry registry, StreamAuthorizer authorizer, ILoggerFactory loggerFactory, IEnumerable<IConnectionListenerFactory> transports, IHostApplicationLifetime lifetime)
@@ -33,12 +36,16 @@ internal sealed class RtmpListenerService : BackgroundService
         _logger = loggerFactory.CreateLogger("RtmpGateway.Rtmp");
         _transport = transports.OfType<SocketTransportFactory>().FirstOrDefault()
             ?? new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        _limiter = new ConnectionLimiter(_options.MaxConnections, _options.MaxConnectionsPerIp);
     }
 
     /// <summary>Completes with the bound endpoint (the real port when 0 was configured).</summary>
     public Task<EndPoint> BoundEndPoint => _bound.Task;
 
     public int ConnectionCount => _connections.Count;
+
+    /// <summary>Connections counted against Rtmp:MaxConnections (accepted and not yet fully closed).</summary>
+    public int CountedConnections => _limiter.Count;
 
     protected override async Task ExecuteAsync(CancellationToken serviceStopping)
     {
@@ -72,8 +79,15 @@ internal sealed class RtmpListenerService : BackgroundService
                         break;
                     }
 
+                    IPAddress? address = ConnectionLimiter.AddressOf(context.RemoteEndPoint);
+                    if (!_limiter.TryAcquire(address, out string reason))
+                    {
+                        await RefuseAsync(context, reason).ConfigureAwait(false);
+                        continue;
+                    }
+
                     var connection = new RtmpConnection(context, _options, _registry, _authorizer, _logger);
-                    _connections[context.ConnectionId] = (connection, RunAsync(connection, context, stoppingToken));
+                    _connections[context.ConnectionId] = (connection, RunAsync(connection, context, address, stoppingToken));
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -90,7 +104,29 @@ internal sealed class RtmpListenerService : BackgroundService
         }
     }
 
-    private async Task RunAsync(RtmpConnection connection, ConnectionContext context, CancellationToken stoppingToken)
+    /// <summary>
+    /// Closes a connection over a limit before reading a byte of it. At most one log line a second,
+    /// counting the refusals in between: a flood of connections must not become a flood of log lines.
+    /// </summary>
+    private async Task RefuseAsync(ConnectionContext context, string reason)
+    {
+        long now = Environment.TickCount64;
+        if (now >= _nextRefusalLog)
+        {
+            RtmpLog.ConnectionRefused(_logger, context.RemoteEndPoint?.ToString(), reason, _refusalsNotLogged);
+            _nextRefusalLog = now + 1000;
+            _refusalsNotLogged = 0;
+        }
+        else
+        {
+            _refusalsNotLogged++;
+        }
+
+        context.Abort(new ConnectionAbortedException("refused: " + reason));
+        await context.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(RtmpConnection connection, ConnectionContext context, IPAddress? address, CancellationToken stoppingToken)
     {
         await Task.Yield();
         try
@@ -104,7 +140,14 @@ internal sealed class RtmpListenerService : BackgroundService
         {
             _connections.TryRemove(context.ConnectionId, out _);
             connection.Dispose();
-            await context.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await context.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _limiter.Release(address);
+            }
         }
     }
 }

@@ -51,6 +51,9 @@ internal static partial class RtmpLog
     [LoggerMessage(1015, LogLevel.Information, "Stream {Stream}: audio {Codec} {CodecString} {SampleRate} Hz, {Channels} channels")]
     public static partial void AudioTrack(ILogger logger, string stream, MediaCodec codec, string codecString, int sampleRate, int channels);
 
+    [LoggerMessage(1100, LogLevel.Warning, "RTMP connection from {Remote} refused: {Reason} (+{NotLogged} refused since the last such line)")]
+    public static partial void ConnectionRefused(ILogger logger, string? remote, string reason, int notLogged);
+
     [LoggerMessage(1014, LogLevel.Error, "RTMP connection {ConnectionId} failed")]
     public static partial void ConnectionFailed(ILogger logger, Exception exception, string connectionId);
 }

@@ -14,6 +14,29 @@ public sealed class RtmpOptions
     /// <summary>Address to bind; any interface by default, like every RTMP server.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
+    /// <summary>
+    /// RTMP connections open at once, whatever their state; more are closed at accept. Each costs a
+    /// socket and a few KB until it does something: 10 000 is far above any real mix of encoders and
+    /// RTMP viewers on one host, and keeps a flood of idle sockets from exhausting file descriptors.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>
+    /// RTMP connections from one remote address at once; more are closed at accept. An encoder uses
+    /// one; 100 leaves room for a studio behind one NAT, yet one host cannot take every slot.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnectionsPerIp { get; set; } = 100;
+
+    /// <summary>
+    /// Streams being published at once; a publish beyond it is refused (NetStream.Publish.Failed).
+    /// Each live stream holds its latest GOP and its segments in memory (10-40 MB at 1080p) and, with
+    /// a ladder preset, a core or more: 100 fits a large host; size it to yours.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxLiveStreams { get; set; } = 100;
+
     /// <summary>Our outbound chunk size: 4096 cuts the per-chunk overhead of video ~30x against the default 128.</summary>
     [Range(128, 65536)]
     public int OutChunkSize { get; set; } = 4096;

@@ -27,9 +27,10 @@ public sealed class RawRtmpClient : IAsyncDisposable
         _stream = tcp.GetStream();
     }
 
-    public static async Task<RawRtmpClient> ConnectTcpAsync(IPEndPoint endPoint, int receiveBufferSize = 0)
+    /// <summary>TCP connect; <paramref name="localAddress"/> picks the source address (any of 127.0.0.0/8 works on loopback).</summary>
+    public static async Task<RawRtmpClient> ConnectTcpAsync(IPEndPoint endPoint, int receiveBufferSize = 0, IPAddress? localAddress = null)
     {
-        var tcp = new TcpClient();
+        var tcp = localAddress is null ? new TcpClient() : new TcpClient(new IPEndPoint(localAddress, 0));
         if (receiveBufferSize > 0)
         {
             tcp.ReceiveBufferSize = receiveBufferSize;
@@ -40,9 +41,9 @@ public sealed class RawRtmpClient : IAsyncDisposable
     }
 
     /// <summary>TCP connect and the simple handshake; <paramref name="afterC2"/> goes out in the same write as C2.</summary>
-    public static async Task<RawRtmpClient> HandshakeAsync(IPEndPoint endPoint, int receiveBufferSize = 0, byte[]? afterC2 = null)
+    public static async Task<RawRtmpClient> HandshakeAsync(IPEndPoint endPoint, int receiveBufferSize = 0, byte[]? afterC2 = null, IPAddress? localAddress = null)
     {
-        RawRtmpClient client = await ConnectTcpAsync(endPoint, receiveBufferSize);
+        RawRtmpClient client = await ConnectTcpAsync(endPoint, receiveBufferSize, localAddress);
         byte[] c0c1 = new byte[1537];
         c0c1[0] = 3;
         Random.Shared.NextBytes(c0c1.AsSpan(9));
