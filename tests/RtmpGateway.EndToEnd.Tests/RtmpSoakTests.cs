@@ -102,8 +102,9 @@ public sealed class RtmpSoakTests : IAsyncLifetime
         // Ended streams are kept for Packaging:EndedRetention (60 s by default), which would look
         // like a leak here: 0 releases them at once (the next test checks a real retention). The
         // per-address limit stays at its default of 100: 220 connections from one address pass only
-        // if every closed one is uncounted.
-        _gateway = await GatewayInstance.StartAsync("--Packaging:EndedRetention", "00:00:00");
+        // if every closed one is uncounted. Dropped publishers would wait Packaging:ReconnectGrace
+        // (15 s) for a comeback before ending; 0 ends them at once too.
+        _gateway = await GatewayInstance.StartAsync("--Packaging:EndedRetention", "00:00:00", "--Packaging:ReconnectGrace", "00:00:00");
 
         for (int i = 0; i < WarmUpCycles; i++)
         {
@@ -144,7 +145,7 @@ public sealed class RtmpSoakTests : IAsyncLifetime
     [Fact]
     public async Task EndedStream_AfterEndedRetention_IsServedThenRemovedAndCollected()
     {
-        _gateway = await GatewayInstance.StartAsync("--Packaging:EndedRetention", "00:00:02");
+        _gateway = await GatewayInstance.StartAsync("--Packaging:EndedRetention", "00:00:02", "--Packaging:ReconnectGrace", "00:00:00");
         WeakReference stream;
         WeakReference output;
         await using (RawRtmpClient client = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint))

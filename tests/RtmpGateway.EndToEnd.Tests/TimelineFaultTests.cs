@@ -20,7 +20,7 @@ public sealed class TimelineFaultTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _gateway = await GatewayInstance.StartAsync("--Packaging:PlaylistSegments", "12", "--Packaging:RetainedSegments", "12");
+        _gateway = await GatewayInstance.StartAsync("--Packaging:SegmentTarget", "00:00:02", "--Packaging:PlaylistSegments", "12", "--Packaging:RetainedSegments", "12");
         _dir = Directory.CreateTempSubdirectory("rtmpgw-timeline-").FullName;
     }
 
