@@ -20,7 +20,9 @@ public sealed class RtmpBadInputTests : IAsyncLifetime
     {
         // Chunk streams and AMF depth below their defaults (64, 32), so the cases show the keys are applied.
         _gateway = await GatewayInstance.StartAsync(
-            "--Rtmp:HandshakeTimeout", "00:00:02", "--Rtmp:MaxMessageSize", "65536", "--Rtmp:MaxChunkStreams", "8", "--Rtmp:MaxAmfDepth", "8");
+            "--Rtmp:HandshakeTimeout", "00:00:02", "--Rtmp:MaxMessageSize", "65536", "--Rtmp:MaxChunkStreams", "8", "--Rtmp:MaxAmfDepth", "8",
+            // The healthy publisher sends only when a case asks it to: it must not count as stale and be taken over.
+            "--Rtmp:StalePublisherTakeover", "00:00:00");
         _healthy = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await _healthy.PublishAsync("healthy"));
         _healthyStream = await _gateway.WaitForStreamAsync("live", "healthy", TimeSpan.FromSeconds(5));

@@ -205,7 +205,10 @@ internal sealed partial class RtmpConnection
         }
     }
 
-    private void CompletePublish(AuthRequest request, AuthDecision decision, uint messageStreamId)
+    private bool IsStale(LiveStream stream)
+        => _options.StalePublisherTakeover > TimeSpan.Zero && stream.SilentFor >= _options.StalePublisherTakeover;
+
+    private void CompletePublish(AuthRequest request, AuthDecision decision, uint messageStreamId, bool takeOver = true)
     {
         if (!decision.Allowed)
         {
@@ -226,6 +229,27 @@ internal sealed partial class RtmpConnection
             {
                 RefusePublish(messageStreamId, StreamRegistry.KeyOf(_app, name), $"{_registry.MaxStreams} streams are live, the limit (Rtmp:MaxLiveStreams)", NetStatus.PublishFailed);
             }
+            else if (takeOver && IsStale(stream) && stream.EvictPublisher is { } evict)
+            {
+                // The old publisher went silent (a dead connection the gateway has not noticed yet):
+                // close it, wait for its stream to end, and publish in its place.
+                RtmpLog.PublisherTakenOver(_logger, Id, stream.Key, stream.PublisherId);
+                evict("replaced by a new publisher of the same name");
+                LiveStream stale = stream;
+                _pendingAuth = async token =>
+                {
+                    try
+                    {
+                        await stale.Ended.WaitAsync(TimeSpan.FromSeconds(5), token).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException)
+                    {
+                        // Still live: the publish below is refused as a name in use.
+                    }
+
+                    CompletePublish(request, decision, messageStreamId, takeOver: false);
+                };
+            }
             else
             {
                 RefusePublish(messageStreamId, StreamRegistry.KeyOf(_app, name), "already being published");
@@ -237,6 +261,7 @@ internal sealed partial class RtmpConnection
         _role = Role.Publisher;
         _publishing = stream;
         _publishRequest = request;
+        stream.EvictPublisher = Close;
         stream.TimestampRepaired += OnTimestampRepaired;
         stream.TrackConfigured += OnTrackConfigured;
         SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamBegin, messageStreamId));

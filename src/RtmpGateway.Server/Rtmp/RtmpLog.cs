@@ -56,4 +56,7 @@ internal static partial class RtmpLog
 
     [LoggerMessage(1014, LogLevel.Error, "RTMP connection {ConnectionId} failed")]
     public static partial void ConnectionFailed(ILogger logger, Exception exception, string connectionId);
+
+    [LoggerMessage(1020, LogLevel.Warning, "RTMP connection {ConnectionId} takes over {Stream} from silent publisher {OldConnectionId}")]
+    public static partial void PublisherTakenOver(ILogger logger, string connectionId, string stream, string oldConnectionId);
 }

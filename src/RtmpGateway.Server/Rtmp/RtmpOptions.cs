@@ -37,6 +37,13 @@ public sealed class RtmpOptions
     [Range(1, 100_000)]
     public int MaxLiveStreams { get; set; } = 100;
 
+    /// <summary>
+    /// A publish to a name whose publisher has sent nothing for this long closes that publisher and
+    /// takes over (within Packaging:ReconnectGrace the playlists continue): an encoder that lost its
+    /// network comes back before the gateway notices its old connection is dead. 0 never takes over.
+    /// </summary>
+    public TimeSpan StalePublisherTakeover { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Our outbound chunk size: 4096 cuts the per-chunk overhead of video ~30x against the default 128.</summary>
     [Range(128, 65536)]
     public int OutChunkSize { get; set; } = 4096;

@@ -33,8 +33,25 @@ public sealed class LiveStream : IMediaSink
         Name = name;
         PublisherId = publisherId;
         _maxGopBytes = maxGopBytes;
+        _time = time;
         StartedAt = time.GetUtcNow();
+        LastReceivedAt = StartedAt;
     }
+
+    private readonly TimeProvider _time;
+    private readonly TaskCompletionSource _endedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>When the publisher last sent media (or published): a stale publisher may be replaced.</summary>
+    public DateTimeOffset LastReceivedAt { get; private set; }
+
+    /// <summary>How long the publisher has sent nothing.</summary>
+    public TimeSpan SilentFor => _time.GetUtcNow() - LastReceivedAt;
+
+    /// <summary>Completes when the stream has ended.</summary>
+    public Task Ended => _endedTask.Task;
+
+    /// <summary>Set by the publisher's connection: closes it, so that a new publisher can take the name over.</summary>
+    public Action<string>? EvictPublisher { get; set; }
 
     public string App { get; }
 
@@ -106,6 +123,7 @@ public sealed class LiveStream : IMediaSink
             }
 
             BytesReceived += payload.Length;
+            LastReceivedAt = _time.GetUtcNow();
             _demuxer.Demux(type == RtmpMessageType.Video ? FlvTagType.Video : FlvTagType.Audio, timestamp, payload, this);
             Remember(message);
             foreach (IRelayViewer viewer in _viewers)
@@ -232,6 +250,7 @@ public sealed class LiveStream : IMediaSink
 
             _ended = true;
             EndReason = reason;
+            _endedTask.TrySetResult();
             viewers = [.. _viewers];
             _viewers.Clear();
             foreach (IStreamSubscriber s in _subscribers)
