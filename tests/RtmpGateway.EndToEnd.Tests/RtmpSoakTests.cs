@@ -137,9 +137,11 @@ public sealed class RtmpSoakTests : IAsyncLifetime
 
         // A leaked connection keeps its socket (one descriptor) and, if its loops hang, a thread
         // pool thread busy or blocked: 200 each. The thread pool may add or retire a few workers
-        // between measurements; descriptors should come back exactly, +8 for timing slack.
+        // between measurements, and the test process shares its descriptor table with the other
+        // tests' leftovers (HTTP connection pools, pipes of tools still being reaped: +12 seen in a
+        // full run), so the bound is 40, far below the 200 a per-cycle leak gives.
         Assert.True(after.Threads - before.Threads <= 10, $"threads grew from {before.Threads} to {after.Threads}");
-        Assert.True(after.Descriptors - before.Descriptors <= 8, $"descriptors grew from {before.Descriptors} to {after.Descriptors}");
+        Assert.True(after.Descriptors - before.Descriptors <= 40, $"descriptors grew from {before.Descriptors} to {after.Descriptors}");
     }
 
     [Fact]
