@@ -8,20 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(nginx libnginx-mod-rtmp wrk)
-missing=()
-for p in "${packages[@]}"; do
-  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
-    missing+=("$p")
-  fi
-done
-
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup-peers: installing ${missing[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+bash .ci/apt-install.sh setup-peers "${packages[@]}"
 
 # npm ci only when node_modules is missing or older than the lock file (as .ci/setup.sh does for the player).
 nms=bench/peers/node-media-server
