@@ -132,12 +132,7 @@ public static class DashManifestWriter
         (TrackSnapshot Track, CmafSegment[] Segments)[] videos = [.. tracks.Where(t => t.Track.Config.Kind == MediaKind.Video)];
         if (videos.Length > 0)
         {
-            xml.WriteStartElement("AdaptationSet", Namespace);
-            xml.WriteAttributeString("id", Inv(setId++));
-            xml.WriteAttributeString("contentType", "video");
-            xml.WriteAttributeString("mimeType", "video/mp4");
-            xml.WriteAttributeString("segmentAlignment", "true");
-            xml.WriteAttributeString("startWithSAP", "1");
+            StartAdaptationSet(xml, setId++, "video");
             xml.WriteAttributeString("maxWidth", Inv(videos.Max(v => v.Segments[0].Init.Config.Width)));
             xml.WriteAttributeString("maxHeight", Inv(videos.Max(v => v.Segments[0].Init.Config.Height)));
             foreach ((TrackSnapshot video, CmafSegment[] segments) in videos.OrderByDescending(v => v.Segments[0].Init.Config.Height))
@@ -150,13 +145,8 @@ public static class DashManifestWriter
 
         foreach ((TrackSnapshot audio, CmafSegment[] segments) in tracks.Where(t => t.Track.Config.Kind == MediaKind.Audio))
         {
-            xml.WriteStartElement("AdaptationSet", Namespace);
-            xml.WriteAttributeString("id", Inv(setId++));
-            xml.WriteAttributeString("contentType", "audio");
-            xml.WriteAttributeString("mimeType", "audio/mp4");
+            StartAdaptationSet(xml, setId++, "audio");
             xml.WriteAttributeString("lang", "und");
-            xml.WriteAttributeString("segmentAlignment", "true");
-            xml.WriteAttributeString("startWithSAP", "1");
             WriteRepresentation(xml, stream, audio, segments, options, start, 128_000, lowLatency, uriQuery);
             xml.WriteEndElement();
         }
@@ -177,6 +167,17 @@ public static class DashManifestWriter
         }
 
         return listed;
+    }
+
+    /// <summary>An AdaptationSet of CMAF segments that start with a SAP and align across its representations.</summary>
+    private static void StartAdaptationSet(XmlWriter xml, int id, string contentType)
+    {
+        xml.WriteStartElement("AdaptationSet", Namespace);
+        xml.WriteAttributeString("id", Inv(id));
+        xml.WriteAttributeString("contentType", contentType);
+        xml.WriteAttributeString("mimeType", contentType + "/mp4");
+        xml.WriteAttributeString("segmentAlignment", "true");
+        xml.WriteAttributeString("startWithSAP", "1");
     }
 
     private static void WriteRepresentation(
