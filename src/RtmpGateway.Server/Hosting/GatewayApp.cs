@@ -11,6 +11,9 @@ namespace RtmpGateway.Server.Hosting;
 /// <summary>Composes the gateway: configuration, Serilog, the RTMP listener, the stream registry, HTTP endpoints.</summary>
 public static class GatewayApp
 {
+    /// <summary>The runtime's switch for running socket completions on its event threads (read once per process).</summary>
+    public const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     /// <summary>Builds the application from command-line arguments; <paramref name="configure"/> lets tests add services.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {

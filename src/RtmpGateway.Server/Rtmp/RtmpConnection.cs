@@ -121,14 +121,19 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
         _closing.Dispose();
     }
 
-    /// <summary>Closes the connection from any thread, keeping the first reason given.</summary>
+    /// <summary>
+    /// Closes the connection from any thread, keeping the first reason given. The connection winds
+    /// down on a pool thread, never on the caller's: a publisher dropping a slow viewer, or a publish
+    /// taking over a stale one, would otherwise run that connection's teardown (reading loops run
+    /// inline on the socket's thread) in the middle of its own work.
+    /// </summary>
     public void Close(string reason)
     {
         SetCloseReason(reason);
         _outbound.Writer.TryComplete();
         try
         {
-            _closing.Cancel();
+            _ = _closing.CancelAsync();
         }
         catch (ObjectDisposedException)
         {

@@ -27,15 +27,19 @@ internal sealed class RtmpListenerService : BackgroundService
     private int _refusalsNotLogged;
 
     public RtmpListenerService(
-        IOptions<RtmpOptions> options, StreamRegistry registry, StreamAuthorizer authorizer, ILoggerFactory loggerFactory, IEnumerable<IConnectionListenerFactory> transports, IHostApplicationLifetime lifetime)
+        IOptions<RtmpOptions> options, StreamRegistry registry, StreamAuthorizer authorizer, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
     {
         _applicationStopping = lifetime.ApplicationStopping;
         _options = options.Value;
         _registry = registry;
         _authorizer = authorizer;
         _logger = loggerFactory.CreateLogger("RtmpGateway.Rtmp");
-        _transport = transports.OfType<SocketTransportFactory>().FirstOrDefault()
-            ?? new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        // RTMP's own transport, not the HTTP server's: a publisher sends a steady stream of small
+        // reads, and each handed from the socket to a pool thread and on to the reading loop costs
+        // two thread wake-ups, which were most of ingest's CPU (bench/run.sh peers). The loop runs
+        // inline where the socket completes instead; it never blocks (the packager is synchronous
+        // and quick, the ladder's queues never block, an auth webhook is awaited).
+        _transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions { UnsafePreferInlineScheduling = true }), loggerFactory);
         _limiter = new ConnectionLimiter(_options.MaxConnections, _options.MaxConnectionsPerIp);
     }
 
@@ -87,13 +91,16 @@ internal sealed class RtmpListenerService : BackgroundService
                     }
 
                     var connection = new RtmpConnection(context, _options, _registry, _authorizer, _logger);
-                    _connections[context.ConnectionId] = (connection, RunAsync(connection, context, address, stoppingToken));
+                    _connections[context.ConnectionId] = (connection, RunAsync(connection, context, address));
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
             }
 
+            // Cancelling the accept completes inline, inside whoever cancelled (the host's stopping
+            // callbacks): leave them first, then wind the connections down on a pool thread.
+            await Task.Yield();
             await listener.UnbindAsync(CancellationToken.None).ConfigureAwait(false);
             foreach ((RtmpConnection connection, _) in _connections.Values)
             {
@@ -126,14 +133,16 @@ internal sealed class RtmpListenerService : BackgroundService
         await context.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task RunAsync(RtmpConnection connection, ConnectionContext context, IPAddress? address, CancellationToken stoppingToken)
+    private async Task RunAsync(RtmpConnection connection, ConnectionContext context, IPAddress? address)
     {
         await Task.Yield();
         try
         {
             using (_logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = context.ConnectionId }))
             {
-                await connection.RunAsync(stoppingToken).ConfigureAwait(false);
+                // Not the stopping token: at shutdown the accept loop closes every connection with
+                // its reason, on a pool thread, once the host's stopping callbacks are done.
+                await connection.RunAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
         finally
