@@ -1,10 +1,13 @@
+using RtmpGateway.Packaging.Cmaf;
+
 namespace RtmpGateway.Packaging.Live;
 
 /// <summary>
 /// One CMAF chunk of a segment (an LL-HLS part): moof + mdat. Immutable once published.
 /// Times are in the track's timescale; <see cref="CreatedAt"/> is the wall clock when it was made.
+/// Once its segment is complete, <see cref="Bytes"/> is a slice of the segment's <see cref="CmafSegment.Body"/>.
 /// </summary>
-public sealed record CmafPart(int Index, long Start, long Duration, bool Independent, byte[] Bytes, DateTimeOffset CreatedAt);
+public sealed record CmafPart(int Index, long Start, long Duration, bool Independent, ReadOnlyMemory<byte> Bytes, DateTimeOffset CreatedAt);
 
 /// <summary>
 /// One CMAF segment: styp then its parts. Immutable once complete; while it grows, each snapshot
@@ -29,10 +32,10 @@ public sealed class CmafSegment
         Start = start;
         Duration = duration;
         ProgramDateTime = programDateTime;
-        Parts = parts;
         IsComplete = complete;
         Independent = independent;
         ByteLength = parts.Sum(p => p.Bytes.Length);
+        (Parts, Body) = complete ? Join(parts, ByteLength) : (parts, default);
     }
 
     /// <summary>Media sequence number; the same for every track of a stream covering the same interval.</summary>
@@ -59,6 +62,12 @@ public sealed class CmafSegment
 
     public IReadOnlyList<CmafPart> Parts { get; }
 
+    /// <summary>
+    /// A complete segment's bytes in one buffer, styp and then every part, as served: one write per
+    /// response instead of one per part. Empty while the segment grows.
+    /// </summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
     public bool IsComplete { get; }
 
     /// <summary>Starts with a keyframe (always, unless a runaway GOP forced the cut).</summary>
@@ -66,4 +75,23 @@ public sealed class CmafSegment
 
     /// <summary>Bytes of the parts (the styp in front of them is not counted).</summary>
     public int ByteLength { get; }
+
+    /// <summary>Copies styp and the parts into one buffer, once, and re-points each part at its slice of it (the parts' own buffers are then let go).</summary>
+    private static (IReadOnlyList<CmafPart> Parts, ReadOnlyMemory<byte> Body) Join(IReadOnlyList<CmafPart> parts, int byteLength)
+    {
+        ReadOnlySpan<byte> styp = CmafFragment.SegmentTypeBox;
+        byte[] body = GC.AllocateUninitializedArray<byte>(styp.Length + byteLength);
+        styp.CopyTo(body);
+        int offset = styp.Length;
+        var joined = new CmafPart[parts.Count];
+        for (int i = 0; i < parts.Count; i++)
+        {
+            ReadOnlyMemory<byte> bytes = parts[i].Bytes;
+            bytes.Span.CopyTo(body.AsSpan(offset));
+            joined[i] = parts[i] with { Bytes = body.AsMemory(offset, bytes.Length) };
+            offset += bytes.Length;
+        }
+
+        return (joined, body);
+    }
 }

@@ -59,6 +59,12 @@ public sealed class TrackSnapshot
     /// <summary>Increases with every change.</summary>
     public long Version { get; }
 
+    /// <summary>This snapshot's media playlist as last rendered (a reference, so read and replaced whole by any thread).</summary>
+    internal RenderedPlaylist? Rendered { get; set; }
+
+    /// <summary>The same for the delta update (_HLS_skip).</summary>
+    internal RenderedPlaylist? RenderedDelta { get; set; }
+
     /// <summary>The newest part: its segment's sequence and index (0, -1 before the first one).</summary>
     public (long Sequence, int Part) LastPart()
     {
@@ -143,3 +149,6 @@ public sealed class TrackOutput
 
     internal void Publish(TrackSnapshot snapshot) => Volatile.Write(ref _snapshot, snapshot);
 }
+
+/// <summary>A media playlist's UTF-8 bytes and the stream's change count (<see cref="ChangeSignal.Version"/>) read before they were rendered.</summary>
+internal sealed record RenderedPlaylist(long StreamVersion, byte[] Utf8);

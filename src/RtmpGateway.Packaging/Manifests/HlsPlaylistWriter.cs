@@ -97,6 +97,47 @@ public static class HlsPlaylistWriter
     }
 
     /// <summary>
+    /// <see cref="Media"/> of the rendition's current snapshot as UTF-8, rendered once per change of
+    /// the stream and then shared by every request (players of one stream ask for the same playlist,
+    /// blocking reloads all at once); null when there is no such rendition. With a
+    /// <paramref name="uriQuery"/> (a viewer's own token) it is rendered for that request alone.
+    /// </summary>
+    public static byte[]? MediaUtf8(StreamOutput stream, string rendition, PackagingOptions options, bool skip = false, string uriQuery = "")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(uriQuery);
+
+        // The change count first, then the state: what is rendered is at least as new as the count says.
+        long version = stream.Changed.Version;
+        if (stream.Find(rendition) is not { } track)
+        {
+            return null;
+        }
+
+        if (uriQuery.Length > 0)
+        {
+            return Encoding.UTF8.GetBytes(Media(stream, track, options, skip, uriQuery));
+        }
+
+        if ((skip ? track.RenderedDelta : track.Rendered) is { } cached && cached.StreamVersion == version)
+        {
+            return cached.Utf8;
+        }
+
+        var rendered = new RenderedPlaylist(version, Encoding.UTF8.GetBytes(Media(stream, track, options, skip)));
+        if (skip)
+        {
+            track.RenderedDelta = rendered;
+        }
+        else
+        {
+            track.Rendered = rendered;
+        }
+
+        return rendered.Utf8;
+    }
+
+    /// <summary>
     /// A rendition's media playlist: the last <see cref="PackagingOptions.PlaylistSegments"/> complete
     /// segments, and with low latency on, the parts of the recent ones and of the segment in
     /// production, a preload hint for the next part, and reports on the other renditions.

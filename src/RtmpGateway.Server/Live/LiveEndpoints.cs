@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Pipelines;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using RtmpGateway.Packaging.Cmaf;
@@ -24,46 +25,65 @@ internal static class LiveEndpoints
     /// <summary>The styp every segment starts with, as a buffer the response can write without a copy.</summary>
     private static readonly byte[] Styp = CmafFragment.SegmentTypeBox.ToArray();
 
+    /// <summary>The playlists' Cache-Control for the common max-ages, made once.</summary>
+    private static readonly string[] PlaylistMaxAges = [.. Enumerable.Range(0, 11).Select(s => "public, max-age=" + s.ToString(CultureInfo.InvariantCulture))];
+
     public static void MapLiveEndpoints(this WebApplication app)
     {
+        // The handlers' services, resolved once here rather than per request: a request then needs no
+        // DI scope of its own (these are singletons), which is most of a small response's cost.
+        var live = new Services(
+            app.Services.GetRequiredService<PackagingService>(),
+            app.Services.GetRequiredService<StreamAuthorizer>(),
+            app.Services.GetRequiredService<IOptions<AuthOptions>>().Value,
+            app.Services.GetRequiredService<IOptions<HttpOptions>>().Value,
+            app.Services.GetRequiredService<ParkedRequests>(),
+            app.Services.GetRequiredService<TimeProvider>());
         string[] getHead = [HttpMethods.Get, HttpMethods.Head];
-        app.MapMethods("/{app}/{name}/index.m3u8", getHead, Multivariant).RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
-        app.MapMethods("/{app}/{name}/manifest.mpd", getHead, Mpd).RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
-        app.MapMethods("/{app}/{name}/{rendition}/index.m3u8", getHead, MediaPlaylist).RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
-        app.MapMethods("/{app}/{name}/{rendition}/{file}", getHead, MediaFile).RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
-        app.MapGet("/api/time", (TimeProvider time) => Results.Text(HlsPlaylistWriter.FormatDate(time.GetUtcNow()), "text/plain"));
+        app.MapMethods("/{app}/{name}/index.m3u8", getHead, (string app, string name, HttpContext context) => Multivariant(app, name, live, context))
+            .RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
+        app.MapMethods("/{app}/{name}/manifest.mpd", getHead, (string app, string name, HttpContext context) => Mpd(app, name, live, context))
+            .RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
+        app.MapMethods("/{app}/{name}/{rendition}/index.m3u8", getHead, (string app, string name, string rendition, HttpContext context) => MediaPlaylist(app, name, rendition, live, context))
+            .RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
+        app.MapMethods("/{app}/{name}/{rendition}/{file}", getHead, (string app, string name, string rendition, string file, HttpContext context) => MediaFile(app, name, rendition, file, live, context))
+            .RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
+        app.MapGet("/api/time", () => Results.Text(HlsPlaylistWriter.FormatDate(live.Time.GetUtcNow()), "text/plain"));
     }
 
-    private static async Task<IResult> Multivariant(string app, string name, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, IOptions<HttpOptions> http, HttpContext context)
+    /// <summary>What the handlers use, all singletons.</summary>
+    private sealed record Services(PackagingService Packaging, StreamAuthorizer Auth, AuthOptions AuthOptions, HttpOptions Http, ParkedRequests Parked, TimeProvider Time);
+
+    private static async Task<IResult> Multivariant(string app, string name, Services live, HttpContext context)
     {
-        if (CheckPlayback(app, name, auth, authOptions.Value, context, out string uriQuery) is { } refused)
+        if (CheckPlayback(app, name, live.Auth, live.AuthOptions, context, out string uriQuery) is { } refused)
         {
             return refused;
         }
 
-        if (packaging.Find(app, name) is not { } output)
+        if (live.Packaging.Find(app, name) is not { } output)
         {
             return NotFound(context);
         }
 
-        await WaitAsync(output, () => HlsPlaylistWriter.Multivariant(output) is not null, http.Value.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
+        await WaitAsync(output, () => HlsPlaylistWriter.Multivariant(output) is not null, live.Http.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
         string? text = HlsPlaylistWriter.Multivariant(output, uriQuery);
-        return text is null ? NotFound(context) : Text(context, text, PlaylistType, http.Value);
+        return text is null ? NotFound(context) : Text(context, text, PlaylistType, live.Http);
     }
 
-    private static async Task<IResult> MediaPlaylist(string app, string name, string rendition, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, IOptions<HttpOptions> http, ParkedRequests parked, HttpContext context)
+    private static async Task<IResult> MediaPlaylist(string app, string name, string rendition, Services live, HttpContext context)
     {
-        if (CheckPlayback(app, name, auth, authOptions.Value, context, out string uriQuery) is { } refused)
+        if (CheckPlayback(app, name, live.Auth, live.AuthOptions, context, out string uriQuery) is { } refused)
         {
             return refused;
         }
 
-        if (packaging.Find(app, name) is not { } output || output.Find(rendition) is null)
+        if (live.Packaging.Find(app, name) is not { } output || output.Find(rendition) is null)
         {
             return NotFound(context);
         }
 
-        PackagingOptions options = packaging.Options;
+        PackagingOptions options = live.Packaging.Options;
         IQueryCollection query = context.Request.Query;
         bool skip = query["_HLS_skip"] is { Count: > 0 } s && s[0] is "YES" or "v2";
         if (!TryParseDirectives(query, out long? msn, out int? part))
@@ -86,7 +106,7 @@ internal static class LiveEndpoints
             }
 
             TimeSpan hold = TimeSpan.FromSeconds(3 * track.TargetDurationSeconds);
-            bool? ready = await ParkAsync(parked, output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(wantedMsn, part)), hold, context.RequestAborted).ConfigureAwait(false);
+            bool? ready = await ParkAsync(live.Parked, output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(wantedMsn, part)), hold, context.RequestAborted).ConfigureAwait(false);
             if (ready is null)
             {
                 return TooManyParked(context);
@@ -101,10 +121,12 @@ internal static class LiveEndpoints
         else
         {
             // A player that asks before the first segment exists waits for it rather than reading an empty playlist.
-            await WaitAsync(output, () => output.Find(rendition) is { } t && (t.Segments.Count > 0 || t.Ended), http.Value.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
+            await WaitAsync(output, () => output.Find(rendition) is { } t && (t.Segments.Count > 0 || t.Ended), live.Http.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
         }
 
-        return Text(context, HlsPlaylistWriter.Media(output, output.Find(rendition)!, options, skip, uriQuery), PlaylistType, http.Value);
+        byte[] playlist = HlsPlaylistWriter.MediaUtf8(output, rendition, options, skip, uriQuery)!;
+        await SendAsync(context, playlist, PlaylistType, PlaylistCacheControl(live.Http)).ConfigureAwait(false);
+        return Results.Empty;
     }
 
     private static bool TryParseDirectives(IQueryCollection query, out long? msn, out int? part)
@@ -134,33 +156,33 @@ internal static class LiveEndpoints
         return true;
     }
 
-    private static async Task<IResult> Mpd(string app, string name, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, TimeProvider time, IOptions<HttpOptions> http, HttpContext context)
+    private static async Task<IResult> Mpd(string app, string name, Services live, HttpContext context)
     {
-        if (CheckPlayback(app, name, auth, authOptions.Value, context, out string uriQuery) is { } refused)
+        if (CheckPlayback(app, name, live.Auth, live.AuthOptions, context, out string uriQuery) is { } refused)
         {
             return refused;
         }
 
-        if (packaging.Find(app, name) is not { } output)
+        if (live.Packaging.Find(app, name) is not { } output)
         {
             return NotFound(context);
         }
 
-        await WaitAsync(output, () => output.Tracks.Any(t => t.Snapshot.Segments.Count > 0) || output.EndedAt is not null, http.Value.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
+        await WaitAsync(output, () => output.Tracks.Any(t => t.Snapshot.Segments.Count > 0) || output.EndedAt is not null, live.Http.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
         HttpRequest request = context.Request;
         string timeUrl = $"{request.Scheme}://{request.Host}{request.PathBase}/api/time";
-        string? text = DashManifestWriter.Write(output, packaging.Options, time.GetUtcNow(), timeUrl, uriQuery);
-        return text is null ? NotFound(context) : Text(context, text, MpdType, http.Value);
+        string? text = DashManifestWriter.Write(output, live.Packaging.Options, live.Time.GetUtcNow(), timeUrl, uriQuery);
+        return text is null ? NotFound(context) : Text(context, text, MpdType, live.Http);
     }
 
-    private static async Task<IResult> MediaFile(string app, string name, string rendition, string file, PackagingService packaging, StreamAuthorizer auth, IOptions<AuthOptions> authOptions, ParkedRequests parked, HttpContext context)
+    private static async Task<IResult> MediaFile(string app, string name, string rendition, string file, Services live, HttpContext context)
     {
-        if (CheckPlayback(app, name, auth, authOptions.Value, context, out _) is { } refused)
+        if (CheckPlayback(app, name, live.Auth, live.AuthOptions, context, out _) is { } refused)
         {
             return refused;
         }
 
-        if (packaging.Find(app, name) is not { } output || output.Find(rendition) is not { } track)
+        if (live.Packaging.Find(app, name) is not { } output || output.Find(rendition) is not { } track)
         {
             return NotFound(context);
         }
@@ -169,7 +191,7 @@ internal static class LiveEndpoints
         if (CmafNames.TryParsePart(file, output.Session, out long hintedSequence, out int hintedPart)
             && !track.HasPart(hintedSequence, hintedPart) && IsNextPart(track, hintedSequence, hintedPart))
         {
-            if (await ParkAsync(parked, output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(hintedSequence, hintedPart)), TimeSpan.FromSeconds(3 * track.TargetDurationSeconds), context.RequestAborted).ConfigureAwait(false) is null)
+            if (await ParkAsync(live.Parked, output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(hintedSequence, hintedPart)), TimeSpan.FromSeconds(3 * track.TargetDurationSeconds), context.RequestAborted).ConfigureAwait(false) is null)
             {
                 return TooManyParked(context);
             }
@@ -180,26 +202,16 @@ internal static class LiveEndpoints
         if (track.FindInit(file) is { } init)
         {
             // The current init segment, or an older one that segments still in the window decode with.
-            return Bytes(context, init.Bytes, InitType);
+            await SendAsync(context, init.Bytes, InitType, Immutable).ConfigureAwait(false);
+            return Results.Empty;
         }
 
         if (CmafNames.TryParseSegment(file, output.Session, out long sequence))
         {
             if (track.FindSegment(sequence) is { IsComplete: true } segment)
             {
-                // styp, then the parts' own immutable buffers: no per-request copy of the segment.
-                context.Response.Headers.CacheControl = Immutable;
-                context.Response.ContentType = SegmentType;
-                context.Response.ContentLength = CmafFragment.SegmentTypeBox.Length + segment.ByteLength;
-                if (!HttpMethods.IsHead(context.Request.Method))
-                {
-                    await context.Response.Body.WriteAsync(Styp, context.RequestAborted).ConfigureAwait(false);
-                    foreach (CmafPart part in segment.Parts)
-                    {
-                        await context.Response.Body.WriteAsync(part.Bytes, context.RequestAborted).ConfigureAwait(false);
-                    }
-                }
-
+                // styp and the parts in the segment's one immutable buffer: one write, no copy of ours.
+                await SendAsync(context, segment.Body, SegmentType, Immutable).ConfigureAwait(false);
                 return Results.Empty;
             }
 
@@ -214,7 +226,8 @@ internal static class LiveEndpoints
         if (CmafNames.TryParsePart(file, output.Session, out long partSequence, out int partIndex)
             && track.FindSegment(partSequence) is { } partSegment && partIndex < partSegment.Parts.Count)
         {
-            return Bytes(context, partSegment.Parts[partIndex].Bytes, SegmentType);
+            await SendAsync(context, partSegment.Parts[partIndex].Bytes, SegmentType, Immutable).ConfigureAwait(false);
+            return Results.Empty;
         }
 
         return NotFound(context);
@@ -305,7 +318,10 @@ internal static class LiveEndpoints
     }
 
     /// <summary>Waits for a change that makes <paramref name="ready"/> true; false when the limit passed first.</summary>
-    private static async Task<bool> WaitAsync(StreamOutput output, Func<bool> ready, TimeSpan limit, CancellationToken aborted)
+    private static Task<bool> WaitAsync(StreamOutput output, Func<bool> ready, TimeSpan limit, CancellationToken aborted) =>
+        ready() ? Task.FromResult(true) : WaitForChangeAsync(output, ready, limit, aborted);
+
+    private static async Task<bool> WaitForChangeAsync(StreamOutput output, Func<bool> ready, TimeSpan limit, CancellationToken aborted)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timeout.CancelAfter(limit);
@@ -365,14 +381,58 @@ internal static class LiveEndpoints
 
     private static IResult Text(HttpContext context, string text, string contentType, HttpOptions http)
     {
-        context.Response.Headers.CacheControl = "public, max-age=" + ((int)http.PlaylistMaxAge.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers.CacheControl = PlaylistCacheControl(http);
         return Results.Text(text, contentType);
     }
 
-    private static IResult Bytes(HttpContext context, ReadOnlyMemory<byte> bytes, string contentType)
+    private static string PlaylistCacheControl(HttpOptions http)
     {
-        context.Response.Headers.CacheControl = Immutable;
-        return Results.Bytes(bytes, contentType);
+        int seconds = (int)http.PlaylistMaxAge.TotalSeconds;
+        return seconds < PlaylistMaxAges.Length ? PlaylistMaxAges[seconds] : "public, max-age=" + seconds.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// A body from memory with its length (HEAD gets the headers alone). Small ones (playlists) are
+    /// written as they are. A large one (a segment, a part) goes after the headers into buffers of its
+    /// own size, up to <see cref="LargeWrite"/> at a time: Kestrel copies a plain write into 4 KB
+    /// blocks of its pool one by one, which cost more than the copy itself (bench/run.sh peers,
+    /// scenario 4: about 0.6x the CPU per segment served).
+    /// </summary>
+    private static Task SendAsync(HttpContext context, ReadOnlyMemory<byte> body, string contentType, string cacheControl)
+    {
+        HttpResponse response = context.Response;
+        response.ContentType = contentType;
+        response.Headers.CacheControl = cacheControl;
+        response.ContentLength = body.Length;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return Task.CompletedTask;
+        }
+
+        return body.Length <= SmallWrite
+            ? response.BodyWriter.WriteAsync(body, context.RequestAborted).AsTask()
+            : SendLargeAsync(response, body, context.RequestAborted);
+    }
+
+    private const int SmallWrite = 16 * 1024;
+    private const int LargeWrite = 1024 * 1024;
+
+    private static async Task SendLargeAsync(HttpResponse response, ReadOnlyMemory<byte> body, CancellationToken aborted)
+    {
+        await response.StartAsync(aborted).ConfigureAwait(false);
+        PipeWriter writer = response.BodyWriter;
+        while (!body.IsEmpty)
+        {
+            int length = Math.Min(body.Length, LargeWrite);
+            body.Span[..length].CopyTo(writer.GetSpan(length));
+            writer.Advance(length);
+            body = body[length..];
+            FlushResult flushed = await writer.FlushAsync(aborted).ConfigureAwait(false);
+            if (flushed.IsCompleted || flushed.IsCanceled)
+            {
+                return;
+            }
+        }
     }
 
     private static IResult NotFound(HttpContext context)
