@@ -1,8 +1,8 @@
 namespace RtmpGateway.Bench.Peers;
 
 /// <summary>
-/// nginx with the RTMP module from Debian (libnginx-mod-rtmp), HLS on: 2 s fragments, 12 s of
-/// playlist (6 fragments, as ours), written to disk and served by nginx's own http module. Run in the
+/// nginx with the RTMP module from Debian (libnginx-mod-rtmp), HLS on: 2 s fragments, 20 s of
+/// playlist (10 fragments, as the gateway's default playlist), written to disk and served by nginx's own http module. Run in the
 /// foreground (daemon off) with a config and prefix of its own, so the master is the bench's child.
 /// </summary>
 internal sealed class NginxRtmpServer : StreamingServer
@@ -48,7 +48,7 @@ internal sealed class NginxRtmpServer : StreamingServer
                         hls on;
                         hls_path {{hls}};
                         hls_fragment 2s;
-                        hls_playlist_length 12s;
+                        hls_playlist_length 20s;
                     }
                 }
             }

@@ -100,7 +100,7 @@ internal static class ServingScenario
 
     /// <summary>
     /// The gateway's newest finished segment and its media playlist, and the same bytes placed as
-    /// static files on every peer. The segment stays in the gateway's memory for RetainedSegments (9)
+    /// static files on every peer. The segment stays in the gateway's memory for RetainedSegments (13)
     /// x 2 s, so it is taken afresh for every round, and the gateway (the first server) is measured first.
     /// </summary>
     private static async Task<(Dictionary<string, (Uri Segment, Uri Playlist)> Urls, (int, int) Sizes)> ShareGatewayBytesAsync(
