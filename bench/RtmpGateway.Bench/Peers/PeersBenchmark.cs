@@ -10,7 +10,7 @@ namespace RtmpGateway.Bench.Peers;
 internal sealed class PeersBenchmark
 {
     public static readonly int[] DefaultPublisherCounts = [1, 8, 32];
-    public static readonly int[] AllScenarios = [1, 2, 3, 4];
+    public static readonly int[] AllScenarios = [1, 2, 3, 4, 5];
 
     private readonly PeerRun _run;
     private readonly ServerKind[] _servers;
@@ -24,8 +24,8 @@ internal sealed class PeersBenchmark
         _table = new PeersTable([.. servers.Select(s => s.Name)]);
     }
 
-    /// <param name="seconds">Publish time in scenario 1, sampling time in scenario 3; wrk runs min(10, seconds).</param>
-    /// <param name="scenarios">Which to run: 1 ingest, 2 first playlist and 3 latency (run together), 4 serving.</param>
+    /// <param name="seconds">Publish time in scenario 1, sampling time in scenario 3, viewing time in scenario 5; wrk runs min(10, seconds).</param>
+    /// <param name="scenarios">Which to run: 1 ingest, 2 first playlist and 3 latency (run together), 4 serving, 5 RTMP fan-out.</param>
     public static async Task RunAsync(int seconds, IReadOnlyList<int> publisherCounts, IReadOnlyCollection<int> scenarios, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(publisherCounts);
@@ -55,10 +55,14 @@ internal sealed class PeersBenchmark
         }
 
         string served = scenarios.Contains(4) ? await bench.ServingAsync(wrkSeconds) : "";
+        if (scenarios.Contains(5))
+        {
+            await bench.FanOutAsync();
+        }
 
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Peers: {seconds} s per ingest and latency measurement, wrk {wrkSeconds} s x 3 rounds{served} ({Environment.ProcessorCount} cores)"));
+            $"Peers: {seconds} s per ingest, latency and fan-out measurement, wrk {wrkSeconds} s x 3 rounds{served} ({Environment.ProcessorCount} cores)"));
         Console.WriteLine();
         bench._table.Print(Console.Out);
         if (bench._failed || Environment.GetEnvironmentVariable("BENCH_KEEP_LOGS") == "1")
@@ -155,6 +159,29 @@ internal sealed class PeersBenchmark
             }
 
             return "";
+        }
+    }
+
+    private async Task FanOutAsync()
+    {
+        int viewers = FanOutScenario.Viewers;
+        PeersTable.Row cpu = _table.Add("5", $"RTMP fan-out, 1 x 720p to {viewers} viewers: CPU s per viewer-minute", "F3", Goal.AtMostNginx);
+        PeersTable.Row rss = _table.Add("5", $"RTMP fan-out, 1 x 720p to {viewers} viewers: peak RSS, MiB", "F0", Goal.None);
+        PeersTable.Row served = _table.Add("5", $"RTMP fan-out, 1 x 720p to {viewers} viewers: viewers served", "", Goal.AllServed);
+        foreach (ServerKind server in _servers)
+        {
+            Console.Error.WriteLine($"bench: scenario 5, {server.Name}");
+            try
+            {
+                FanOutScenario.Result r = await FanOutScenario.RunAsync(_run, server);
+                cpu.Set(server.Name, r.CpuSecondsPerViewerMinute, string.Create(CultureInfo.InvariantCulture, $"publisher alone {r.AloneCpuSecondsPerMinute:F2} CPU s/min; window {r.WindowSeconds:F0} s"));
+                rss.Set(server.Name, r.PeakRssBytes / 1048576.0, r.PeakProcesses > 1 ? $"{r.PeakProcesses} processes" : null);
+                served.SetCount(server.Name, r.Served, viewers);
+            }
+            catch (Exception e) when (!_run.CancellationToken.IsCancellationRequested)
+            {
+                Failed([cpu, rss, served], server, e);
+            }
         }
     }
 

@@ -34,7 +34,7 @@ internal static class ServingScenario
                     server = await kind.StartAsync(run.WorkDirectory, run.CancellationToken);
                     BenchProcess publisher = run.Publish(server, "serve", (2 * (Rounds + 1) * kinds.Count * wrkSeconds) + 60);
                     publishers.Add(publisher);
-                    await WaitForSegmentsAsync(run, server.MediaPlaylist("serve"), publisher);
+                    await run.WaitForSegmentsAsync(server.MediaPlaylist("serve"), publisher);
                     servers.Add(server);
                 }
                 catch (Exception e) when (!run.CancellationToken.IsCancellationRequested)
@@ -120,18 +120,5 @@ internal static class ServingScenario
         }
 
         return (urls, (segment.Length, playlist.Length));
-    }
-
-    private static async Task WaitForSegmentsAsync(PeerRun run, Uri playlist, BenchProcess publisher)
-    {
-        while ((await run.TryGetPlaylistAsync(playlist))?.Segments.Count is not >= 2)
-        {
-            if (PeerRun.Since(publisher.StartTimestamp) > 30)
-            {
-                throw new TimeoutException($"no second segment at {playlist} within 30 s");
-            }
-
-            await Task.Delay(200, run.CancellationToken);
-        }
     }
 }
