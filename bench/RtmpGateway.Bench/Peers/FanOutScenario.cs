@@ -35,7 +35,7 @@ internal static partial class FanOutScenario
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(kind);
-        await using StreamingServer server = await kind.StartAsync(run.WorkDirectory, run.CancellationToken);
+        await using StreamingServer server = await (kind.StartForRtmpViewersAsync ?? kind.StartAsync)(run.WorkDirectory, run.CancellationToken);
         int pid = server.Process.Id;
         int aloneSeconds = Math.Min(15, run.Seconds);
 
@@ -74,12 +74,8 @@ internal static partial class FanOutScenario
             }
 
             // Each viewer ends by itself after its media time; one still running at the deadline is cut off below.
-            TimeSpan deadline = TimeSpan.FromSeconds(run.Seconds) + Grace;
-            foreach (BenchProcess viewer in viewers)
-            {
-                TimeSpan left = deadline - Stopwatch.GetElapsedTime(start);
-                await viewer.WaitForExitAsync(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), run.CancellationToken);
-            }
+            TimeSpan left = TimeSpan.FromSeconds(run.Seconds) + Grace - Stopwatch.GetElapsedTime(start);
+            await Task.WhenAll(viewers.Select(v => v.WaitForExitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, run.CancellationToken)));
 
             window = PeerRun.Since(start);
             TreeUsage after = TreeUsage.Read(pid);

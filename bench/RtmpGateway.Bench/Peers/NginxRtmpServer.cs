@@ -4,6 +4,10 @@ namespace RtmpGateway.Bench.Peers;
 /// nginx with the RTMP module from Debian (libnginx-mod-rtmp), HLS on: 2 s fragments, 20 s of
 /// playlist (10 fragments, as the gateway's default playlist), written to disk and served by nginx's own http module. Run in the
 /// foreground (daemon off) with a config and prefix of its own, so the master is the bench's child.
+/// For RTMP viewers (scenario 5) also with rtmp_auto_push on: the module's multi-worker live mode, in
+/// which the worker that receives a publish pushes the stream to every other worker over a Unix
+/// socket. Without it a viewer whose connection another worker accepted gets no media at all (31 of
+/// 50 ffmpeg viewers in a run with 2 workers).
 /// </summary>
 internal sealed class NginxRtmpServer : StreamingServer
 {
@@ -15,18 +19,28 @@ internal sealed class NginxRtmpServer : StreamingServer
         _staticDirectory = staticDirectory;
     }
 
-    public static async Task<StreamingServer> StartAsync(string workDirectory, CancellationToken cancellationToken)
+    public static Task<StreamingServer> StartAsync(string workDirectory, CancellationToken cancellationToken)
+        => StartAsync(workDirectory, autoPush: false, cancellationToken);
+
+    public static Task<StreamingServer> StartForRtmpViewersAsync(string workDirectory, CancellationToken cancellationToken)
+        => StartAsync(workDirectory, autoPush: true, cancellationToken);
+
+    private static async Task<StreamingServer> StartAsync(string workDirectory, bool autoPush, CancellationToken cancellationToken)
     {
         string prefix = Path.Combine(workDirectory, "nginx-" + Guid.NewGuid().ToString("N")[..8]);
         string hls = Path.Combine(prefix, "hls");
         string staticFiles = Path.Combine(prefix, "served");
+        string sockets = Path.Combine(prefix, "sockets");
         Directory.CreateDirectory(hls);
         Directory.CreateDirectory(staticFiles);
+        Directory.CreateDirectory(sockets);
 
-        // Started as root, nginx runs its workers as an unprivileged user: they must reach and write the HLS folder.
+        // Started as root, nginx runs its workers as an unprivileged user: they must reach and write the
+        // HLS folder, and each binds its auto-push socket in the sockets folder.
         File.SetUnixFileMode(prefix, (UnixFileMode)0b111_101_101);
         File.SetUnixFileMode(staticFiles, (UnixFileMode)0b111_101_101);
         File.SetUnixFileMode(hls, (UnixFileMode)0b111_111_111);
+        File.SetUnixFileMode(sockets, (UnixFileMode)0b111_111_111);
 
         int rtmp = FreePort();
         int http = FreePort();
@@ -39,6 +53,8 @@ internal sealed class NginxRtmpServer : StreamingServer
             pid {{prefix}}/nginx.pid;
             error_log {{prefix}}/error.log warn;
             events { worker_connections 1024; }
+            rtmp_auto_push {{(autoPush ? "on" : "off")}};
+            rtmp_socket_dir {{sockets}};
             rtmp {
                 server {
                     listen 127.0.0.1:{{rtmp}};

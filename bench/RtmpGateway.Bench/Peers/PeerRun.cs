@@ -4,7 +4,11 @@ using System.Globalization;
 namespace RtmpGateway.Bench.Peers;
 
 /// <summary>A server the bench compares, by how it is started.</summary>
-internal sealed record ServerKind(string Name, Func<string, CancellationToken, Task<StreamingServer>> StartAsync);
+internal sealed record ServerKind(string Name, Func<string, CancellationToken, Task<StreamingServer>> StartAsync)
+{
+    /// <summary>How it is started to serve RTMP viewers (scenario 5), where that takes more than <see cref="StartAsync"/>; null: the same.</summary>
+    public Func<string, CancellationToken, Task<StreamingServer>>? StartForRtmpViewersAsync { get; init; }
+}
 
 /// <summary>What every peer scenario shares: the run's folder (logs, nginx prefixes, NMS media), the source, the HTTP client, the durations.</summary>
 internal sealed class PeerRun(string workDirectory, string source, int seconds, HttpClient http, CancellationToken cancellationToken)

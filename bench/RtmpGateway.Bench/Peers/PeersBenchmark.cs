@@ -39,7 +39,7 @@ internal sealed class PeersBenchmark
         ServerKind[] servers =
         [
             new("gateway", GatewayServer.StartAsync),
-            new("nginx-rtmp", NginxRtmpServer.StartAsync),
+            new("nginx-rtmp", NginxRtmpServer.StartAsync) { StartForRtmpViewersAsync = NginxRtmpServer.StartForRtmpViewersAsync },
             new(NodeMediaServerPeer.Label, NodeMediaServerPeer.StartAsync),
         ];
         string source = await SourceFiles.Source720pAsync();
