@@ -23,7 +23,7 @@ internal static partial class FanOutScenario
     /// <summary>A viewer that received less than this share of its media time was not served (it stalled, was dropped or refused).</summary>
     private const double ServedShare = 0.8;
 
-    /// <summary>Between two viewers' starts: 50 ffmpeg start-ups within 1 s, not one fork storm.</summary>
+    /// <summary>Between two viewers' starts (plus the start itself, 20-25 ms here): 50 ffmpeg start-ups over about 2 s, not one fork storm.</summary>
     private static readonly TimeSpan Stagger = TimeSpan.FromMilliseconds(20);
 
     /// <summary>A viewer still running this long after its media time is stopped (it would never finish).</summary>
