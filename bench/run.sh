@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the benchmarks: sets up what is missing, builds in Release, prints markdown tables with ratios.
 # Usage: bash bench/run.sh                                   everything: peers, then ladder, then latency
-#        bash bench/run.sh peers [seconds] [publishers]      the gateway against nginx-rtmp and Node-Media-Server
-#                                                            (defaults: 30 s, 1,8,32 publishers)
+#        bash bench/run.sh peers [seconds] [publishers] [scenarios]
+#                                                            the gateway against nginx-rtmp and Node-Media-Server
+#                                                            (defaults: 30 s, 1,8,32 publishers, scenarios
+#                                                            1,2,3,4,5; 7 is derived from 1)
 #        bash bench/run.sh ladder [seconds]
 #        bash bench/run.sh latency [seconds] [video bitrate]
 set -euo pipefail

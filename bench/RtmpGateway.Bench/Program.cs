@@ -9,8 +9,12 @@ using RtmpGateway.Transcoding.Ladder;
 // Benchmarks, side by side with the tool a user would use instead, in one run, printed as ratios.
 // Usage: dotnet bench/RtmpGateway.Bench/bin/Release/net10.0/RtmpGateway.Bench.dll
 //   all                                   peers, ladder, latency with their defaults (the default)
-//   peers [seconds] [publishers, e.g. 1,8,32] [scenarios, e.g. 1,2,3,4]
+//   peers [seconds] [publishers, e.g. 1,8,32] [scenarios, e.g. 1,2,3,4,5]
 //                                         the gateway against nginx-rtmp and Node-Media-Server
+//                                         (defaults 30 s, 1,8,32, 1,2,3,4,5: 1 ingest, 2 first
+//                                         playlist, 3 latency, 4 HTTP serving, 5 RTMP fan-out to 50
+//                                         viewers; 7, memory per added stream, is derived from 1 when
+//                                         it ran with two publisher counts or more)
 //                                         (BENCH_KEEP_LOGS=1 keeps the servers' logs)
 //   ladder [seconds] | latency [seconds] [video bitrate, e.g. 3M]
 

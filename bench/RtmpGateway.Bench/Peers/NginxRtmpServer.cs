@@ -1,9 +1,16 @@
 namespace RtmpGateway.Bench.Peers;
 
 /// <summary>
-/// nginx with the RTMP module from Debian (libnginx-mod-rtmp), HLS on: 2 s fragments, 12 s of
-/// playlist (6 fragments, as ours), written to disk and served by nginx's own http module. Run in the
-/// foreground (daemon off) with a config and prefix of its own, so the master is the bench's child.
+/// nginx with the RTMP module from Debian (libnginx-mod-rtmp), HLS on: 2 s fragments, 20 s of
+/// playlist (10 fragments, as the gateway's default playlist), written to disk and served by nginx's
+/// own http module. Run in the foreground (daemon off) with a config and prefix of its own, so the
+/// master is the bench's child.
+/// For RTMP viewers (scenario 5) with one worker process: a live stream exists only in the worker
+/// that accepted its publisher, and a viewer that another worker accepted gets no media at all (31 of
+/// 50 ffmpeg viewers with 2 workers). rtmp_auto_push, the module's relay of each stream to the other
+/// workers, did not help with Debian's build: the push is created, no connection reaches the other
+/// worker, 31 of 50 again (upstream issues report it broken since nginx 1.9, and advise one worker).
+/// Scenario 5 measures CPU seconds, not throughput.
 /// </summary>
 internal sealed class NginxRtmpServer : StreamingServer
 {
@@ -15,7 +22,13 @@ internal sealed class NginxRtmpServer : StreamingServer
         _staticDirectory = staticDirectory;
     }
 
-    public static async Task<StreamingServer> StartAsync(string workDirectory, CancellationToken cancellationToken)
+    public static Task<StreamingServer> StartAsync(string workDirectory, CancellationToken cancellationToken)
+        => StartAsync(workDirectory, "auto", cancellationToken);
+
+    public static Task<StreamingServer> StartForRtmpViewersAsync(string workDirectory, CancellationToken cancellationToken)
+        => StartAsync(workDirectory, "1", cancellationToken);
+
+    private static async Task<StreamingServer> StartAsync(string workDirectory, string workerProcesses, CancellationToken cancellationToken)
     {
         string prefix = Path.Combine(workDirectory, "nginx-" + Guid.NewGuid().ToString("N")[..8]);
         string hls = Path.Combine(prefix, "hls");
@@ -35,7 +48,7 @@ internal sealed class NginxRtmpServer : StreamingServer
             load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
             daemon off;
             master_process on;
-            worker_processes auto;
+            worker_processes {{workerProcesses}};
             pid {{prefix}}/nginx.pid;
             error_log {{prefix}}/error.log warn;
             events { worker_connections 1024; }
@@ -48,7 +61,7 @@ internal sealed class NginxRtmpServer : StreamingServer
                         hls on;
                         hls_path {{hls}};
                         hls_fragment 2s;
-                        hls_playlist_length 12s;
+                        hls_playlist_length 20s;
                     }
                 }
             }

@@ -10,11 +10,14 @@ namespace RtmpGateway.Bench.Peers;
 internal sealed class PeersBenchmark
 {
     public static readonly int[] DefaultPublisherCounts = [1, 8, 32];
-    public static readonly int[] AllScenarios = [1, 2, 3, 4];
+    public static readonly int[] AllScenarios = [1, 2, 3, 4, 5];
 
     private readonly PeerRun _run;
     private readonly ServerKind[] _servers;
     private readonly PeersTable _table;
+
+    /// <summary>Scenario 1's figures by server and publisher count, for scenario 7.</summary>
+    private readonly Dictionary<(string Server, int Publishers), IngestScenario.Result> _ingest = [];
     private bool _failed;
 
     private PeersBenchmark(PeerRun run, ServerKind[] servers)
@@ -24,8 +27,11 @@ internal sealed class PeersBenchmark
         _table = new PeersTable([.. servers.Select(s => s.Name)]);
     }
 
-    /// <param name="seconds">Publish time in scenario 1, sampling time in scenario 3; wrk runs min(10, seconds).</param>
-    /// <param name="scenarios">Which to run: 1 ingest, 2 first playlist and 3 latency (run together), 4 serving.</param>
+    /// <param name="seconds">Publish time in scenario 1, sampling time in scenario 3, viewing time in scenario 5; wrk runs min(10, seconds).</param>
+    /// <param name="scenarios">
+    /// Which to run: 1 ingest, 2 first playlist and 3 latency (run together), 4 serving, 5 RTMP fan-out.
+    /// 7 (memory per added stream) needs no run of its own: it comes from 1 whenever 1 ran with two publisher counts or more.
+    /// </param>
     public static async Task RunAsync(int seconds, IReadOnlyList<int> publisherCounts, IReadOnlyCollection<int> scenarios, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(publisherCounts);
@@ -33,7 +39,7 @@ internal sealed class PeersBenchmark
         ServerKind[] servers =
         [
             new("gateway", GatewayServer.StartAsync),
-            new("nginx-rtmp", NginxRtmpServer.StartAsync),
+            new("nginx-rtmp", NginxRtmpServer.StartAsync) { StartForRtmpViewersAsync = NginxRtmpServer.StartForRtmpViewersAsync },
             new(NodeMediaServerPeer.Label, NodeMediaServerPeer.StartAsync),
         ];
         string source = await SourceFiles.Source720pAsync();
@@ -55,10 +61,19 @@ internal sealed class PeersBenchmark
         }
 
         string served = scenarios.Contains(4) ? await bench.ServingAsync(wrkSeconds) : "";
+        if (scenarios.Contains(5))
+        {
+            await bench.FanOutAsync();
+        }
+
+        if (scenarios.Contains(1))
+        {
+            bench.MemoryPerStream(publisherCounts);
+        }
 
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Peers: {seconds} s per ingest and latency measurement, wrk {wrkSeconds} s x 3 rounds{served} ({Environment.ProcessorCount} cores)"));
+            $"Peers: {seconds} s per ingest, latency and fan-out measurement, wrk {wrkSeconds} s x 3 rounds{served} ({Environment.ProcessorCount} cores)"));
         Console.WriteLine();
         bench._table.Print(Console.Out);
         if (bench._failed || Environment.GetEnvironmentVariable("BENCH_KEEP_LOGS") == "1")
@@ -85,6 +100,7 @@ internal sealed class PeersBenchmark
                 try
                 {
                     IngestScenario.Result r = await IngestScenario.RunAsync(_run, server, n);
+                    _ingest[(server.Name, n)] = r;
                     cpu.Set(server.Name, r.CpuSecondsPerStreamMinute);
                     rss.Set(server.Name, r.PeakRssBytes / 1048576.0, r.PeakProcesses > 1 ? $"{r.PeakProcesses} processes" : null);
                     pss.Set(server.Name, r.PeakPssBytes / 1048576.0);
@@ -155,6 +171,60 @@ internal sealed class PeersBenchmark
             }
 
             return "";
+        }
+    }
+
+    private async Task FanOutAsync()
+    {
+        int viewers = FanOutScenario.Viewers;
+        PeersTable.Row cpu = _table.Add("5", $"RTMP fan-out, 1 x 720p to {viewers} viewers: CPU s per viewer-minute", "F3", Goal.AtMostNginx);
+        PeersTable.Row rss = _table.Add("5", $"RTMP fan-out, 1 x 720p to {viewers} viewers: peak RSS, MiB", "F0", Goal.None);
+        PeersTable.Row served = _table.Add("5", $"RTMP fan-out, 1 x 720p to {viewers} viewers: viewers served", "", Goal.AllServed);
+        foreach (ServerKind server in _servers)
+        {
+            Console.Error.WriteLine($"bench: scenario 5, {server.Name}");
+            try
+            {
+                FanOutScenario.Result r = await FanOutScenario.RunAsync(_run, server);
+                cpu.Set(server.Name, r.CpuSecondsPerViewerMinute, string.Create(CultureInfo.InvariantCulture, $"publisher alone {r.AloneCpuSecondsPerMinute:F2} CPU s/min; window {r.WindowSeconds:F0} s"));
+                rss.Set(server.Name, r.PeakRssBytes / 1048576.0, r.PeakProcesses > 1 ? $"{r.PeakProcesses} processes" : null);
+                served.SetCount(server.Name, r.Served, viewers);
+            }
+            catch (Exception e) when (!_run.CancellationToken.IsCancellationRequested)
+            {
+                Failed([cpu, rss, served], server, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Scenario 7, from scenario 1's peaks: what one more passthrough stream adds to the server's
+    /// memory, (peak at the largest publisher count - peak at the smallest) / the difference in count,
+    /// from RSS and from PSS. Nothing when scenario 1 ran with one publisher count.
+    /// </summary>
+    private void MemoryPerStream(IReadOnlyList<int> publisherCounts)
+    {
+        int low = publisherCounts.Min();
+        int high = publisherCounts.Max();
+        if (low == high)
+        {
+            return;
+        }
+
+        PeersTable.Row rss = _table.Add("7", $"memory per added stream, {low} -> {high} x 720p: RSS, MiB", "F2", Goal.None);
+        PeersTable.Row pss = _table.Add("7", $"memory per added stream, {low} -> {high} x 720p: PSS, MiB", "F2", Goal.None);
+        foreach (ServerKind server in _servers)
+        {
+            if (_ingest.TryGetValue((server.Name, low), out IngestScenario.Result? first) && _ingest.TryGetValue((server.Name, high), out IngestScenario.Result? last))
+            {
+                rss.Set(server.Name, (last.PeakRssBytes - first.PeakRssBytes) / 1048576.0 / (high - low));
+                pss.Set(server.Name, (last.PeakPssBytes - first.PeakPssBytes) / 1048576.0 / (high - low));
+            }
+            else
+            {
+                rss.SetFailed(server.Name, "no scenario 1 figure");
+                pss.SetFailed(server.Name, "no scenario 1 figure");
+            }
         }
     }
 

@@ -19,6 +19,9 @@ internal enum Goal
 
     /// <summary>A count of live streams; target: all of them.</summary>
     AllLive,
+
+    /// <summary>A count of viewers served; target: all of them.</summary>
+    AllServed,
 }
 
 /// <summary>
@@ -64,7 +67,7 @@ internal sealed class PeersTable(IReadOnlyList<string> servers)
         public void Set(string server, double value, string? note = null)
             => _cells[server] = (value, value.ToString(format, CultureInfo.InvariantCulture) + (note is null ? "" : $" ({note})"));
 
-        /// <summary>A live-stream count "live/total".</summary>
+        /// <summary>A count "live/total" (live streams, viewers served).</summary>
         public void SetCount(string server, int live, int total) => _cells[server] = (total == 0 ? null : (double)live / total, $"{live}/{total}");
 
         public void SetFailed(string server, string reason) => _cells[server] = (null, "failed: " + reason);
@@ -72,7 +75,7 @@ internal sealed class PeersTable(IReadOnlyList<string> servers)
         public string Text(string server) => _cells.TryGetValue(server, out var cell) ? cell.Text : "-";
 
         public double? Ratio(string gateway, string peer)
-            => goal != Goal.AllLive && Value(gateway) is { } g && Value(peer) is { } p && p > 0 ? g / p : null;
+            => goal is not (Goal.AllLive or Goal.AllServed) && Value(gateway) is { } g && Value(peer) is { } p && p > 0 ? g / p : null;
 
         public string Verdict(IReadOnlyList<string> servers)
         {
@@ -84,7 +87,7 @@ internal sealed class PeersTable(IReadOnlyList<string> servers)
                 Goal.AtMostNginx => gateway is { } g && nginx is { } n ? g <= n : null,
                 Goal.AtLeastNginx => gateway is { } g && nginx is { } n ? g >= n : null,
                 Goal.BelowEveryPeer => gateway is { } g ? peers.All(p => p is null || g < p) : null,
-                Goal.AllLive => gateway is { } g ? g >= 1 : null,
+                Goal.AllLive or Goal.AllServed => gateway is { } g ? g >= 1 : null,
                 _ => null,
             };
             string target = goal switch
@@ -93,6 +96,7 @@ internal sealed class PeersTable(IReadOnlyList<string> servers)
                 Goal.AtLeastNginx => ">= nginx",
                 Goal.BelowEveryPeer => "< every peer",
                 Goal.AllLive => "all live",
+                Goal.AllServed => "all served",
                 _ => "",
             };
             return met is null ? target : $"{target}: {(met.Value ? "met" : "**not met**")}";

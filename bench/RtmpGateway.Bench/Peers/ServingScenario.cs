@@ -34,7 +34,7 @@ internal static class ServingScenario
                     server = await kind.StartAsync(run.WorkDirectory, run.CancellationToken);
                     BenchProcess publisher = run.Publish(server, "serve", (2 * (Rounds + 1) * kinds.Count * wrkSeconds) + 60);
                     publishers.Add(publisher);
-                    await WaitForSegmentsAsync(run, server.MediaPlaylist("serve"), publisher);
+                    await run.WaitForSegmentsAsync(server.MediaPlaylist("serve"), publisher);
                     servers.Add(server);
                 }
                 catch (Exception e) when (!run.CancellationToken.IsCancellationRequested)
@@ -100,7 +100,7 @@ internal static class ServingScenario
 
     /// <summary>
     /// The gateway's newest finished segment and its media playlist, and the same bytes placed as
-    /// static files on every peer. The segment stays in the gateway's memory for RetainedSegments (9)
+    /// static files on every peer. The segment stays in the gateway's memory for RetainedSegments (13)
     /// x 2 s, so it is taken afresh for every round, and the gateway (the first server) is measured first.
     /// </summary>
     private static async Task<(Dictionary<string, (Uri Segment, Uri Playlist)> Urls, (int, int) Sizes)> ShareGatewayBytesAsync(
@@ -120,18 +120,5 @@ internal static class ServingScenario
         }
 
         return (urls, (segment.Length, playlist.Length));
-    }
-
-    private static async Task WaitForSegmentsAsync(PeerRun run, Uri playlist, BenchProcess publisher)
-    {
-        while ((await run.TryGetPlaylistAsync(playlist))?.Segments.Count is not >= 2)
-        {
-            if (PeerRun.Since(publisher.StartTimestamp) > 30)
-            {
-                throw new TimeoutException($"no second segment at {playlist} within 30 s");
-            }
-
-            await Task.Delay(200, run.CancellationToken);
-        }
     }
 }

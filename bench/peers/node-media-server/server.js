@@ -1,6 +1,6 @@
 // Node-Media-Server 2.x configured as the bench's peer: RTMP and HTTP on the loopback ports the
 // bench picked (environment), and its HLS output: a "trans" task that runs one ffmpeg per published
-// stream (-c copy) writing 2 s segments and a 6-segment playlist, as the other servers do.
+// stream (-c copy) writing 2 s segments and a 10-segment playlist, as the other servers do.
 const NodeMediaServer = require('node-media-server');
 
 const env = (name) => {
@@ -15,7 +15,7 @@ const server = new NodeMediaServer({
   http: { port: Number(env('NMS_HTTP_PORT')), mediaroot: env('NMS_MEDIAROOT'), allow_origin: '*' },
   trans: {
     ffmpeg: env('NMS_FFMPEG'),
-    tasks: [{ app: 'live', hls: true, hlsFlags: '[hls_time=2:hls_list_size=6:hls_flags=delete_segments]' }],
+    tasks: [{ app: 'live', hls: true, hlsFlags: '[hls_time=2:hls_list_size=10:hls_flags=delete_segments]' }],
   },
 });
 
