@@ -10,7 +10,7 @@ namespace RtmpGateway.Bench.Peers;
 /// of media (<see cref="PeerRun.Play"/>), started <see cref="Stagger"/> apart. Cost = the CPU seconds
 /// of the server's whole process tree from just before the first viewer starts to the last one's exit,
 /// minus what the publisher alone cost over as long a time (measured just before, on the same publish,
-/// for up to 15 s and scaled), per viewer-minute of that window. Memory = the tree's peak RSS over the
+/// for up to 10 s and scaled), per viewer-minute of that window. Memory = the tree's peak RSS over the
 /// viewers' window, sampled every 0.5 s. A viewer was served if ffmpeg's last progress report shows
 /// at least <see cref="ServedShare"/> of the media time it asked for.
 /// </summary>
@@ -37,7 +37,7 @@ internal static partial class FanOutScenario
         ArgumentNullException.ThrowIfNull(kind);
         await using StreamingServer server = await (kind.StartForRtmpViewersAsync ?? kind.StartAsync)(run.WorkDirectory, run.CancellationToken);
         int pid = server.Process.Id;
-        int aloneSeconds = Math.Min(15, run.Seconds);
+        int aloneSeconds = Math.Min(10, run.Seconds);
 
         // Bounded, and far longer than needed: it is stopped by PID once the viewers are done.
         await using BenchProcess publisher = run.Publish(server, StreamName, 60 + aloneSeconds + run.Seconds + (int)Grace.TotalSeconds);
