@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks: sets up what is missing, builds in Release, prints markdown tables with ratios.
-# Usage: bash bench/run.sh                                   everything: peers, then ladder, then latency
+# Usage: bash bench/run.sh                                   peers, then ladder (under 20 min from a fresh clone)
 #        bash bench/run.sh peers [seconds] [publishers] [scenarios]
 #                                                            the gateway against nginx-rtmp and Node-Media-Server
 #                                                            (defaults: 30 s, 1,8,32 publishers, scenarios
