@@ -34,11 +34,18 @@ public sealed class StreamPackager
     /// </summary>
     public static readonly TimeSpan ResumeGap = TimeSpan.FromMilliseconds(500);
 
-    private readonly StreamOutput _output;
-    private readonly PackagingOptions _options;
     /// <summary>How far audio may run ahead of a stalled video before it is packaged without waiting.</summary>
     private const long MaxAudioHold90k = 90_000;
 
+    /// <summary>
+    /// Video segment and part starts kept for the audio to follow. Audio consumes them as it passes
+    /// them; when it stops coming (a video-only publish, an audio track gone quiet) the oldest go:
+    /// 256 are two minutes of 0.5 s parts, far more than audio lags video before the timeline is re-based.
+    /// </summary>
+    private const int MaxVideoStartsKept = 256;
+
+    private readonly StreamOutput _output;
+    private readonly PackagingOptions _options;
     private readonly Queue<Boundary> _videoBoundaries = new();
     private readonly Queue<long> _videoPartStarts90k = new();
     private readonly Queue<AccessUnit> _heldAudio = new();
@@ -180,6 +187,16 @@ public sealed class StreamPackager
         }
 
         return mapped;
+    }
+
+    private static void EnqueueBounded<T>(Queue<T> queue, T item)
+    {
+        if (queue.Count == MaxVideoStartsKept)
+        {
+            queue.Dequeue();
+        }
+
+        queue.Enqueue(item);
     }
 
     private static long To90k(in AccessUnit unit) => unit.Dts * 90_000 / unit.Config.Timescale;
@@ -454,7 +471,7 @@ public sealed class StreamPackager
 
     private void AnnounceBoundary(Boundary boundary)
     {
-        _videoBoundaries.Enqueue(boundary);
+        EnqueueBounded(_videoBoundaries, boundary);
         _recentBoundaries.Enqueue(boundary);
         while (_recentBoundaries.Count > 32)
         {
@@ -500,7 +517,7 @@ public sealed class StreamPackager
         }
         else if (video.Continue(unit, zero, now))
         {
-            _videoPartStarts90k.Enqueue(To90k(unit));
+            EnqueueBounded(_videoPartStarts90k, To90k(unit));
         }
     }
 
