@@ -45,16 +45,19 @@ internal sealed class IpRules
             return "address unknown";
         }
 
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
+        address = Canonical(address);
         if (Array.Exists(_deny, n => n.Contains(address)))
         {
             return "address denied";
         }
 
         return _allow.Length > 0 && !Array.Exists(_allow, n => n.Contains(address)) ? "address not allowed" : null;
+    }
+
+    /// <summary>An address as rules, limits and rate buckets key it: IPv4-mapped IPv6 (a dual-stack socket's view of an IPv4 peer) as IPv4.</summary>
+    public static IPAddress Canonical(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
     }
 }

@@ -85,7 +85,7 @@ internal sealed class StreamAuthorizer
             return await AskWebhookAsync("publish", request, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!_options.HasPublishCredentials && _options.OpenLoopbackWhenUnconfigured && request.Address is { } a && IPAddress.IsLoopback(a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a))
+        if (!_options.HasPublishCredentials && _options.OpenLoopbackWhenUnconfigured && request.Address is { } a && IPAddress.IsLoopback(IpRules.Canonical(a)))
         {
             return AuthDecision.Allow(request.Name, "loopback, no credentials configured");
         }

@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using RtmpGateway.Server.Auth;
 
 namespace RtmpGateway.Server.Live;
 
@@ -36,8 +37,7 @@ internal static class HttpLimits
             };
             limiter.AddPolicy(MediaRatePolicy, context =>
             {
-                IPAddress address = context.Connection.RemoteIpAddress ?? IPAddress.None;
-                address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+                IPAddress address = IpRules.Canonical(context.Connection.RemoteIpAddress ?? IPAddress.None);
                 if (o.RateLimitPerSecond == 0)
                 {
                     return RateLimitPartition.GetNoLimiter(address);

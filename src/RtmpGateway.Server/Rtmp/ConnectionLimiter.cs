@@ -1,3 +1,4 @@
+using RtmpGateway.Server.Auth;
 using System.Globalization;
 using System.Net;
 
@@ -35,7 +36,7 @@ internal sealed class ConnectionLimiter
 
     /// <summary>The key an endpoint is counted under: its address, IPv4-mapped IPv6 as IPv4; null for non-IP endpoints.</summary>
     public static IPAddress? AddressOf(EndPoint? endPoint)
-        => endPoint is IPEndPoint ip ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address) : null;
+        => endPoint is IPEndPoint ip ? IpRules.Canonical(ip.Address) : null;
 
     /// <summary>Counts a new connection; false with the reason when a limit is reached (nothing counted then).</summary>
     public bool TryAcquire(IPAddress? address, out string reason)
