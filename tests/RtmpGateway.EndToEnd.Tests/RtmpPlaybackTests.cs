@@ -115,10 +115,12 @@ public sealed class RtmpPlaybackTests : IAsyncLifetime
         await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 33, VideoTag(true, 1, 40_000, 1));
         await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 66, VideoTag(false, 1, 40_000, 1));
         var stream = await _gateway.WaitForStreamAsync("live", "biggop", TimeSpan.FromSeconds(5));
-        while (stream.VideoFrames < 2)
+        for (int wait = 0; wait < 500 && stream.VideoFrames < 2; wait++)
         {
             await Task.Delay(10);
         }
+
+        Assert.Equal(2, stream.VideoFrames);
 
         await using RawRtmpClient viewer = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
         Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("biggop"));
