@@ -81,6 +81,35 @@ public sealed class RtmpPlaybackTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Play_ViewersOnDifferentMessageStreams_EachGetsTheMediaOnItsOwnStreamId()
+    {
+        // A relayed message is chunked once and the bytes shared by viewers; the message stream id
+        // is in those bytes, so a viewer that played on another stream id must get its own.
+        await using RawRtmpClient publisher = await StartPublisherAsync("ids");
+        await using RawRtmpClient first = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
+        Assert.Equal("NetStream.Play.Reset", await first.PlayAsync("ids"));
+        await using RawRtmpClient second = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
+        await second.SendCommandAsync(0, "createStream", 7, null);
+        await second.WaitForCommandAsync("_result");
+        Assert.Equal("NetStream.Play.Reset", await second.PlayAsync("ids"));
+        Assert.Equal(1u, first.StreamId);
+        Assert.Equal(2u, second.StreamId);
+
+        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 40, VideoTag(true, 1, 9000, 7));
+        await publisher.SendMessageAsync(4, RtmpMessageType.Audio, publisher.StreamId, 41, [0xAF, 0x01, 0x21, 0x42]);
+
+        foreach (RawRtmpClient viewer in (RawRtmpClient[])[first, second])
+        {
+            List<RtmpMessage> media = [.. (await viewer.ReadMediaAsync(4)).Where(m => m.Type != RtmpMessageType.DataAmf0)];
+            Assert.Equal(4, media.Count);
+            Assert.All(media, m => Assert.Equal(viewer.StreamId, m.StreamId));
+            Assert.Equal(VideoTag(true, 1, 9000, 7), media[2].Payload.ToArray());
+            Assert.Equal(40u, media[2].Timestamp);
+            Assert.Equal([0xAF, 0x01, 0x21, 0x42], media[3].Payload.ToArray());
+        }
+    }
+
+    [Fact]
     public async Task Play_ViewerThatDoesNotRead_IsDroppedAndPublisherLosesNothing()
     {
         await using RawRtmpClient publisher = await StartPublisherAsync("fast");

@@ -63,6 +63,31 @@ public class ChunkReaderTests
     }
 
     [Fact]
+    public void ChunkedLength_SpecExample2_IsTheSpecByteCount()
+    {
+        Assert.Equal(SpecExample2.Length, ChunkWriter.ChunkedLength(128, 4, 1000, 307));
+    }
+
+    // Counted by hand from §5.3.1: basic header 1/2/3 bytes (csid < 64 / < 320 / above), an 11-byte
+    // message header on the first chunk, a 4-byte extended timestamp on every chunk when needed.
+    [Theory]
+    [InlineData(128, 6, 0x0100_0000u, 300, 300 + 16 + (2 * 5))]
+    [InlineData(128, 6, 0u, 256, 256 + 12 + 1)]
+    [InlineData(128, 6, 0u, 257, 257 + 12 + 2)]
+    [InlineData(4096, 6, 0u, 0, 12)]
+    [InlineData(4096, 64, 0u, 10, 10 + 13)]
+    [InlineData(4096, 320, 0u, 10, 10 + 14)]
+    [InlineData(4096, 320, 0xFFFFFFu, 9000, 9000 + 14 + 4 + (2 * (3 + 4)))]
+    public void ChunkedLength_IsWhatWriteProduces(int chunkSize, int csid, uint timestamp, int payloadLength, int expected)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        new ChunkWriter { ChunkSize = chunkSize }.Write(output, csid, RtmpMessageType.Video, 1, timestamp, Payload(payloadLength, 3));
+
+        Assert.Equal(expected, ChunkWriter.ChunkedLength(chunkSize, csid, timestamp, payloadLength));
+        Assert.Equal(expected, output.WrittenCount);
+    }
+
+    [Fact]
     public void TryReadMessage_EveryTruncatedPrefix_ConsumesOnlyWholeChunksAndThenCompletes()
     {
         byte[] all = [.. SpecExample1, .. SpecExample2];

@@ -66,6 +66,19 @@ public sealed class ChunkWriter
         while (offset < payload.Length);
     }
 
+    /// <summary>The most a chunk adds to its payload: a 3-byte basic header, an 11-byte message header, an extended timestamp.</summary>
+    public const int MaxChunkHeaderSize = 3 + 11 + 4;
+
+    /// <summary>How many bytes <see cref="Write"/> produces for one message.</summary>
+    public static int ChunkedLength(int chunkSize, int chunkStreamId, uint timestamp, int payloadLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        int basicHeader = chunkStreamId < 64 ? 1 : chunkStreamId < 64 + 256 ? 2 : 3;
+        int extended = timestamp >= 0xFFFFFF ? 4 : 0;
+        int chunks = payloadLength == 0 ? 1 : (int)(((long)payloadLength + chunkSize - 1) / chunkSize);
+        return payloadLength + 11 + (chunks * (basicHeader + extended));
+    }
+
     private static int WriteBasicHeader(Span<byte> span, int fmt, int csid)
     {
         if (csid < 64)

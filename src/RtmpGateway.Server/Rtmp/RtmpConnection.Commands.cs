@@ -418,7 +418,7 @@ internal sealed partial class RtmpConnection
             return;
         }
 
-        Send(new Outbound(MediaChunkStream(message.Type), message.Type, _playStreamId, message.Timestamp, message.Payload));
+        SendShared(message.AsChunks(_chunkWriter.ChunkSize, MediaChunkStream(message.Type), _playStreamId));
     }
 
     public void OnPublisherEnded()
@@ -429,6 +429,6 @@ internal sealed partial class RtmpConnection
         SendStatus(_playStreamId, NetStatus.LevelStatus, NetStatus.PlayStop, "Stopped playing.");
         SetCloseReason("stream ended");
         _playing = null;
-        _outbound.Writer.TryComplete();
+        CompleteSending();
     }
 }

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using RtmpGateway.Media;
 using RtmpGateway.Rtmp;
 using RtmpGateway.Rtmp.Amf;
@@ -16,8 +16,9 @@ namespace RtmpGateway.Server.Rtmp;
 
 /// <summary>
 /// One RTMP connection: handshake, then one read loop that reassembles messages and handles them
-/// synchronously, and one send loop that writes everything queued for the peer (command replies,
-/// and for a viewer the relayed media) in order. Either loop ending closes the connection.
+/// synchronously. Replies, and for a viewer the relayed media, are written in order by the thread
+/// that sends them (see RtmpConnection.Sending.cs). The read loop or the send side ending closes the
+/// connection.
 /// </summary>
 internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
 {
@@ -28,11 +29,9 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
     private readonly ILogger _logger;
     private readonly ChunkReader _chunkReader;
     private readonly ChunkWriter _chunkWriter = new();
-    private readonly Channel<Outbound> _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closing = new();
     private readonly AmfLimits _amfLimits;
     private readonly Stopwatch _uptime = Stopwatch.StartNew();
-    private long _queuedBytes;
     private long _bytesOut;
     private string? _closeReason;
 
@@ -45,6 +44,11 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
         _logger = logger;
         _chunkReader = new ChunkReader(new ChunkReaderLimits { MaxMessageSize = options.MaxMessageSize, MaxChunkStreams = options.MaxChunkStreams });
         _amfLimits = new AmfLimits { MaxDepth = options.MaxAmfDepth };
+
+        // Sends go to the socket directly, never blocking (RtmpConnection.Sending.cs).
+        _socket = context.Features.Get<IConnectionSocketFeature>()?.Socket
+            ?? throw new InvalidOperationException("an RTMP connection needs the socket transport");
+        _socket.Blocking = false;
     }
 
     public string Id => _context.ConnectionId;
@@ -54,7 +58,6 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
     {
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closing.Token);
         RtmpLog.ConnectionOpened(_logger, Id, _context.RemoteEndPoint?.ToString());
-        Task sendLoop = Task.CompletedTask;
         try
         {
             if (!await HandshakeAsync(linked.Token).ConfigureAwait(false))
@@ -62,7 +65,6 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
                 return;
             }
 
-            sendLoop = SendLoopAsync(linked.Token);
             await ReadLoopAsync(linked.Token).ConfigureAwait(false);
             SetCloseReason("peer closed the connection");
         }
@@ -94,21 +96,22 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
         {
             EndPublishing();
             EndPlaying();
-            _outbound.Writer.TryComplete();
+            CompleteSending();
             try
             {
                 // Let the last replies (an error status, UnpublishNotify) reach the peer, briefly.
-                await sendLoop.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+                await _sendDone.Task.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
             }
-#pragma warning disable CA1031 // The send loop's end is already part of the close.
-            catch (Exception)
-#pragma warning restore CA1031
+            catch (TimeoutException)
             {
             }
 
             await _closing.CancelAsync().ConfigureAwait(false);
 
+            AbortSending();
             await _context.Transport.Input.CompleteAsync().ConfigureAwait(false);
+
+            // The output pipe was never written: completing it shuts the socket down.
             await _context.Transport.Output.CompleteAsync().ConfigureAwait(false);
             RtmpLog.Disconnected(_logger, Id, _closeReason ?? "peer closed the connection", _chunkReader.BytesRead, Interlocked.Read(ref _bytesOut), _uptime.Elapsed.TotalSeconds);
         }
@@ -130,7 +133,7 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
     public void Close(string reason)
     {
         SetCloseReason(reason);
-        _outbound.Writer.TryComplete();
+        AbortSending();
         try
         {
             _ = _closing.CancelAsync();
@@ -147,7 +150,6 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
         using CancellationTokenSource deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(_options.HandshakeTimeout);
         PipeReader input = _context.Transport.Input;
-        PipeWriter output = _context.Transport.Output;
         var handshake = new RtmpHandshake();
         bool c1Done = false;
         try
@@ -156,16 +158,18 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
             {
                 ReadResult result = await input.ReadAsync(deadline.Token).ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
-                bool done = ProcessHandshake(handshake, buffer, output, ref c1Done, out SequencePosition consumed);
+                bool done;
+                SequencePosition consumed;
+                lock (_sendGate)
+                {
+                    // S0+S1+S2 go out as replies do.
+                    done = ProcessHandshake(handshake, buffer, _replies, ref c1Done, out consumed);
+                }
 
                 // Once C2 is read, bytes behind it (the connect command, often in the same segment)
                 // are not examined yet: the read loop must see them without waiting for more.
                 input.AdvanceTo(consumed, done ? consumed : buffer.End);
-                if (output.UnflushedBytes > 0)
-                {
-                    Interlocked.Add(ref _bytesOut, output.UnflushedBytes);
-                    await output.FlushAsync(deadline.Token).ConfigureAwait(false);
-                }
+                FlushSends();
 
                 if (done)
                 {
@@ -191,7 +195,7 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
 
     private HandshakeScheme HandshakeScheme { get; set; }
 
-    private static bool ProcessHandshake(RtmpHandshake handshake, ReadOnlySequence<byte> buffer, PipeWriter output, ref bool c1Done, out SequencePosition consumed)
+    private static bool ProcessHandshake(RtmpHandshake handshake, ReadOnlySequence<byte> buffer, IBufferWriter<byte> output, ref bool c1Done, out SequencePosition consumed)
     {
         var reader = new SequenceReader<byte>(buffer);
         try
@@ -244,15 +248,18 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
                 input.AdvanceTo(consumed, _pendingAuth is null ? buffer.End : consumed);
             }
 
+            // The replies to this batch go out together, in one send.
+            FlushSends();
             if (_pendingAuth is { } pending)
             {
                 _pendingAuth = null;
                 await pending(token).ConfigureAwait(false);
+                FlushSends();
             }
 
             if (_closeAfterFlush)
             {
-                _outbound.Writer.TryComplete();
+                CompleteSending();
                 return;
             }
 
@@ -401,49 +408,4 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
     /// <summary>Queues a protocol control message (chunk stream 2, message stream 0).</summary>
     private void SendControl(RtmpMessageType type, byte[] payload, int chunkStreamId = ProtocolControl.ChunkStreamId)
         => Send(new Outbound(chunkStreamId, type, 0, 0, payload));
-
-    private void Send(Outbound item)
-    {
-        Interlocked.Add(ref _queuedBytes, item.Payload.Length);
-        if (!_outbound.Writer.TryWrite(item))
-        {
-            Interlocked.Add(ref _queuedBytes, -item.Payload.Length);
-        }
-    }
-
-    private async Task SendLoopAsync(CancellationToken token)
-    {
-        PipeWriter output = _context.Transport.Output;
-        ChannelReader<Outbound> reader = _outbound.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out Outbound item))
-                {
-                    _chunkWriter.Write(output, item.ChunkStreamId, item.Type, item.StreamId, item.Timestamp, item.Payload);
-                    Interlocked.Add(ref _queuedBytes, -item.Payload.Length);
-                    if (item.Type == RtmpMessageType.SetChunkSize)
-                    {
-                        // Our chunk size changes right after the peer has been told.
-                        _chunkWriter.ChunkSize = (int)ProtocolControl.ReadUInt32(item.Payload, item.Type);
-                    }
-                }
-
-                Interlocked.Add(ref _bytesOut, output.UnflushedBytes);
-                FlushResult flush = await output.FlushAsync(token).ConfigureAwait(false);
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    break;
-                }
-            }
-        }
-        finally
-        {
-            // Whatever ended the send side ends the connection.
-            Close(_closeReason ?? "send loop ended");
-        }
-    }
-
-    private readonly record struct Outbound(int ChunkStreamId, RtmpMessageType Type, uint StreamId, uint Timestamp, byte[] Payload);
 }

@@ -14,7 +14,9 @@ public sealed class LiveStream : IMediaSink
     private readonly Lock _gate = new();
     private readonly FlvDemuxer _demuxer;
     private readonly List<RelayMessage> _gop = [];
-    private readonly List<IRelayViewer> _viewers = [];
+
+    /// <summary>Copied on change, so that the publisher sends to viewers outside the lock.</summary>
+    private IRelayViewer[] _viewers = [];
     private readonly List<IStreamSubscriber> _subscribers = [];
     private readonly int _maxGopBytes;
     private long _gopBytes;
@@ -90,7 +92,7 @@ public sealed class LiveStream : IMediaSink
         {
             lock (_gate)
             {
-                return _viewers.Count;
+                return _viewers.Length;
             }
         }
     }
@@ -115,6 +117,7 @@ public sealed class LiveStream : IMediaSink
     {
         ArgumentNullException.ThrowIfNull(payload);
         var message = new RelayMessage(type, timestamp, payload);
+        IRelayViewer[] viewers;
         lock (_gate)
         {
             if (_ended)
@@ -126,10 +129,22 @@ public sealed class LiveStream : IMediaSink
             LastReceivedAt = _time.GetUtcNow();
             _demuxer.Demux(type == RtmpMessageType.Video ? FlvTagType.Video : FlvTagType.Audio, timestamp, payload, this);
             Remember(message);
-            foreach (IRelayViewer viewer in _viewers)
-            {
-                viewer.Enqueue(message);
-            }
+            viewers = _viewers;
+        }
+
+        Relay(viewers, message);
+    }
+
+    /// <summary>
+    /// Sends a message to each viewer on the publisher's thread. Outside the lock: a viewer's send
+    /// may run socket code, and a viewer joining meanwhile gets this message from the GOP cache
+    /// (it was remembered under the lock before the list was read).
+    /// </summary>
+    private static void Relay(IRelayViewer[] viewers, RelayMessage message)
+    {
+        foreach (IRelayViewer viewer in viewers)
+        {
+            viewer.Enqueue(message);
         }
     }
 
@@ -137,20 +152,19 @@ public sealed class LiveStream : IMediaSink
     public void OnMetadata(StreamMetadata metadata, byte[] onMetaDataBody, uint timestamp)
     {
         var message = new RelayMessage(RtmpMessageType.DataAmf0, timestamp, onMetaDataBody);
+        IRelayViewer[] viewers;
         lock (_gate)
         {
             Metadata = metadata;
             _metadataMessage = message;
-            foreach (IRelayViewer viewer in _viewers)
-            {
-                viewer.Enqueue(message);
-            }
-
+            viewers = _viewers;
             foreach (IStreamSubscriber s in _subscribers)
             {
                 s.OnMetadata(this, metadata);
             }
         }
+
+        Relay(viewers, message);
     }
 
     /// <summary>Adds an RTMP viewer: metadata, sequence headers and the cached GOP first, then live messages.</summary>
@@ -187,7 +201,7 @@ public sealed class LiveStream : IMediaSink
                 }
             }
 
-            _viewers.Add(viewer);
+            _viewers = [.. _viewers, viewer];
             return true;
         }
     }
@@ -196,7 +210,11 @@ public sealed class LiveStream : IMediaSink
     {
         lock (_gate)
         {
-            _viewers.Remove(viewer);
+            int i = Array.IndexOf(_viewers, viewer);
+            if (i >= 0)
+            {
+                _viewers = [.. _viewers.AsSpan(0, i), .. _viewers.AsSpan(i + 1)];
+            }
         }
     }
 
@@ -251,8 +269,8 @@ public sealed class LiveStream : IMediaSink
             _ended = true;
             EndReason = reason;
             _endedTask.TrySetResult();
-            viewers = [.. _viewers];
-            _viewers.Clear();
+            viewers = _viewers;
+            _viewers = [];
             foreach (IStreamSubscriber s in _subscribers)
             {
                 s.OnEnded(this);
