@@ -99,7 +99,7 @@ public static class GatewayApp
         // Created now, not on first request: it packages every stream from its first frame.
         app.Services.GetRequiredService<PackagingService>();
         app.UseCors();
-        app.UseRateLimiter();
+        app.UseMediaRateLimit();
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapGet("/api/streams", (StreamRegistry registry) => Results.Json(registry.Streams.Select(StreamInfo.From).ToArray(), StreamInfoJsonContext.Default.StreamInfoArray));
         app.MapLiveEndpoints();

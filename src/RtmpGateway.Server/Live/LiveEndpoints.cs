@@ -41,13 +41,13 @@ internal static class LiveEndpoints
             app.Services.GetRequiredService<TimeProvider>());
         string[] getHead = [HttpMethods.Get, HttpMethods.Head];
         app.MapMethods("/{app}/{name}/index.m3u8", getHead, (string app, string name, HttpContext context) => Multivariant(app, name, live, context))
-            .RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
+            .RequireCors(CorsPolicy).WithMetadata(HttpLimits.MediaRateLimited);
         app.MapMethods("/{app}/{name}/manifest.mpd", getHead, (string app, string name, HttpContext context) => Mpd(app, name, live, context))
-            .RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
+            .RequireCors(CorsPolicy).WithMetadata(HttpLimits.MediaRateLimited);
         app.MapMethods("/{app}/{name}/{rendition}/index.m3u8", getHead, (string app, string name, string rendition, HttpContext context) => MediaPlaylist(app, name, rendition, live, context))
-            .RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
+            .RequireCors(CorsPolicy).WithMetadata(HttpLimits.MediaRateLimited);
         app.MapMethods("/{app}/{name}/{rendition}/{file}", getHead, (string app, string name, string rendition, string file, HttpContext context) => MediaFile(app, name, rendition, file, live, context))
-            .RequireCors(CorsPolicy).RequireRateLimiting(HttpLimits.MediaRatePolicy);
+            .RequireCors(CorsPolicy).WithMetadata(HttpLimits.MediaRateLimited);
         app.MapGet("/api/time", () => Results.Text(HlsPlaylistWriter.FormatDate(live.Time.GetUtcNow()), "text/plain"));
     }
 
