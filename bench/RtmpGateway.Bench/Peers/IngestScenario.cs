@@ -28,11 +28,12 @@ internal static class IngestScenario
         int pid = server.Process.Id;
 
         // A server runs for days: what it costs per stream is its steady state, not its first
-        // seconds. Eight streams for 10 s, their playlists read as below, warm every server up alike
-        // (the gateway's JIT, which compiles a method's optimised code once it has run 30 times:
-        // per-segment code gets there with 8 streams in 10 s, with one only after a minute; node's
-        // JIT; the page cache for ffmpeg) before the measurement.
-        int warmUpSeconds = Math.Min(10, run.Seconds);
+        // seconds. Eight streams for 20 s, their playlists read as below, warm every server up alike
+        // (the gateway's JIT, which recompiles a method with profile data after 30 calls and then
+        // optimises it after 30 more: per-segment code runs once per 2 s segment, so it takes 8
+        // streams about 15 s, one stream two minutes; node's JIT; the page cache for ffmpeg) before
+        // the measurement. With 10 s, one measured stream cost the gateway 1.6x its steady state.
+        int warmUpSeconds = Math.Min(20, run.Seconds);
         var warmUps = new List<BenchProcess>();
         try
         {

@@ -38,8 +38,10 @@ internal sealed class RtmpListenerService : BackgroundService
         // reads, and each handed from the socket to a pool thread and on to the reading loop costs
         // two thread wake-ups, which were most of ingest's CPU (bench/run.sh peers). The loop runs
         // inline where the socket completes instead; it never blocks (the packager is synchronous
-        // and quick, the ladder's queues never block, an auth webhook is awaited).
-        _transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions { UnsafePreferInlineScheduling = true }), loggerFactory);
+        // and quick, the ladder's queues never block, an auth webhook is awaited). A publisher's socket
+        // is rarely idle, so it reads into a buffer at once rather than first waiting for data with a
+        // zero-byte read: one receive call per read instead of two (3382 -> 2214 in 10 s of a stream).
+        _transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions { UnsafePreferInlineScheduling = true, WaitForDataBeforeAllocatingBuffer = false }), loggerFactory);
         _limiter = new ConnectionLimiter(_options.MaxConnections, _options.MaxConnectionsPerIp);
     }
 
