@@ -32,7 +32,7 @@ internal static class IngestScenario
         // (the gateway's JIT, which recompiles a method with profile data after 30 calls and then
         // optimises it after 30 more: per-segment code runs once per 2 s segment, so it takes 8
         // streams about 15 s, one stream two minutes; node's JIT; the page cache for ffmpeg) before
-        // the measurement. With 10 s, one measured stream cost the gateway 1.6x its steady state.
+        // the measurement.
         int warmUpSeconds = Math.Min(20, run.Seconds);
         var warmUps = new List<BenchProcess>();
         try
