@@ -12,8 +12,10 @@ namespace RtmpGateway.Bench.Peers;
 /// </summary>
 internal sealed class GatewayServer : StreamingServer
 {
+    public const string Label = "gateway";
+
     private GatewayServer(BenchProcess process, int rtmpPort, int httpPort)
-        : base("gateway", process, rtmpPort, httpPort)
+        : base(Label, process, rtmpPort, httpPort)
     {
     }
 

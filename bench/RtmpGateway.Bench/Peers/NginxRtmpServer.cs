@@ -14,10 +14,12 @@ namespace RtmpGateway.Bench.Peers;
 /// </summary>
 internal sealed class NginxRtmpServer : StreamingServer
 {
+    public const string Label = "nginx-rtmp";
+
     private readonly string _staticDirectory;
 
     private NginxRtmpServer(BenchProcess process, int rtmpPort, int httpPort, string staticDirectory)
-        : base("nginx-rtmp", process, rtmpPort, httpPort)
+        : base(Label, process, rtmpPort, httpPort)
     {
         _staticDirectory = staticDirectory;
     }

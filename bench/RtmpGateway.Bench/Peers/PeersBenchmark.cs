@@ -12,9 +12,6 @@ internal sealed class PeersBenchmark
     public static readonly int[] DefaultPublisherCounts = [1, 8, 32];
     public static readonly int[] AllScenarios = [1, 2, 3, 4, 5];
 
-    private const string Gateway = "gateway";
-    private const string Nginx = "nginx-rtmp";
-
     private readonly PeerRun _run;
     private readonly ServerKind[] _servers;
     private readonly PeersTable _table;
@@ -41,8 +38,8 @@ internal sealed class PeersBenchmark
         ArgumentNullException.ThrowIfNull(scenarios);
         ServerKind[] servers =
         [
-            new("gateway", GatewayServer.StartAsync),
-            new("nginx-rtmp", NginxRtmpServer.StartAsync) { StartForRtmpViewersAsync = NginxRtmpServer.StartForRtmpViewersAsync },
+            new(GatewayServer.Label, GatewayServer.StartAsync),
+            new(NginxRtmpServer.Label, NginxRtmpServer.StartAsync) { StartForRtmpViewersAsync = NginxRtmpServer.StartForRtmpViewersAsync },
             new(NodeMediaServerPeer.Label, NodeMediaServerPeer.StartAsync),
         ];
         string source = await SourceFiles.Source720pAsync();
@@ -147,7 +144,7 @@ internal sealed class PeersBenchmark
         PeersTable.Row playlistRps = _table.Add("4", "media playlist: requests/s", "F0", Goal.AtLeastNginx);
         PeersTable.Row playlistMiB = _table.Add("4", "media playlist: MiB/s", "F1", Goal.AtLeastNginx);
         PeersTable.Row[] rows = [segmentRps, segmentMiB, playlistRps, playlistMiB];
-        Console.Error.WriteLine($"bench: scenario 4, {Gateway} and {Nginx}");
+        Console.Error.WriteLine($"bench: scenario 4, {GatewayServer.Label} and {NginxRtmpServer.Label}");
         try
         {
             ServingScenario.Served served = await ServingScenario.RunAsync(_run, GatewayAndNginx, wrkSeconds);
@@ -236,7 +233,7 @@ internal sealed class PeersBenchmark
     /// against Node-Media-Server too would take the whole bench past 20 minutes. NMS 2.7.4 served
     /// 0.1x the gateway's segments and playlists, and fanned out at 0.2x its CPU per viewer (2026-11-24).
     /// </summary>
-    private ServerKind[] GatewayAndNginx => [.. _servers.Where(s => s.Name is Gateway or Nginx)];
+    private ServerKind[] GatewayAndNginx => [.. _servers.Where(s => s.Name is GatewayServer.Label or NginxRtmpServer.Label)];
 
     private void Failed(PeersTable.Row[] rows, ServerKind server, Exception e)
     {

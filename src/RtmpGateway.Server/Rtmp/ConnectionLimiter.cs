@@ -1,6 +1,6 @@
-using RtmpGateway.Server.Auth;
 using System.Globalization;
 using System.Net;
+using RtmpGateway.Server.Auth;
 
 namespace RtmpGateway.Server.Rtmp;
 

@@ -64,7 +64,7 @@ internal sealed partial class RtmpConnection
                 return;
             }
 
-            ended = SendRepliesUnderGate() || SendUnderGate(chunks, chunks.Span);
+            ended = SendRepliesUnderGate() || SendUnderGate(chunks);
         }
 
         if (ended)
@@ -136,23 +136,25 @@ internal sealed partial class RtmpConnection
         }
 
         ReadOnlySpan<byte> bytes = _replies.WrittenSpan;
-        int sent = 0;
-        bool broken = !_draining && !TrySendNow(bytes, out sent);
-        if (!broken && sent < bytes.Length)
+        if (!TrySendNow(bytes, out int sent))
+        {
+            return EndSendUnderGate();
+        }
+
+        if (sent < bytes.Length)
         {
             // The buffer is reused: what waits is a copy.
             Queue(bytes[sent..].ToArray());
         }
 
         _replies.ResetWrittenCount();
-        return broken && EndSendUnderGate();
+        return false;
     }
 
     /// <summary>With the gate held; <paramref name="bytes"/> must not change. Returns whether the send side ended.</summary>
-    private bool SendUnderGate(ReadOnlyMemory<byte> bytes, ReadOnlySpan<byte> span)
+    private bool SendUnderGate(ReadOnlyMemory<byte> bytes)
     {
-        int sent = 0;
-        if (!_draining && !TrySendNow(span, out sent))
+        if (!TrySendNow(bytes.Span, out int sent))
         {
             return EndSendUnderGate();
         }
@@ -165,9 +167,18 @@ internal sealed partial class RtmpConnection
         return false;
     }
 
-    /// <summary>One non-blocking send. False if the connection is broken.</summary>
+    /// <summary>
+    /// One non-blocking send, or none while the backlog drains (the bytes go behind it). False if the
+    /// connection is broken.
+    /// </summary>
     private bool TrySendNow(ReadOnlySpan<byte> bytes, out int sent)
     {
+        sent = 0;
+        if (_draining)
+        {
+            return true;
+        }
+
         SocketError error;
         try
         {
@@ -205,6 +216,8 @@ internal sealed partial class RtmpConnection
     /// <summary>Sends the backlog as the peer reads it, one piece at a time, until it is empty.</summary>
     private async Task DrainAsync()
     {
+        // Started with the gate held: leave the caller (a publisher's relay) before sending.
+        await Task.Yield();
         bool ended = false;
         try
         {

@@ -53,29 +53,28 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
 
     public string Id => _context.ConnectionId;
 
-    /// <summary>Runs the connection to its end; never throws.</summary>
-    public async Task RunAsync(CancellationToken stopping)
+    /// <summary>
+    /// Runs the connection to its end; never throws. It ends when the peer leaves, on an error, or
+    /// through <see cref="Close"/> with its reason (also at shutdown, by the listener).
+    /// </summary>
+    public async Task RunAsync()
     {
-        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closing.Token);
+        CancellationToken closing = _closing.Token;
         RtmpLog.ConnectionOpened(_logger, Id, _context.RemoteEndPoint?.ToString());
         try
         {
-            if (!await HandshakeAsync(linked.Token).ConfigureAwait(false))
+            if (!await HandshakeAsync(closing).ConfigureAwait(false))
             {
                 return;
             }
 
-            await ReadLoopAsync(linked.Token).ConfigureAwait(false);
+            await ReadLoopAsync(closing).ConfigureAwait(false);
             SetCloseReason("peer closed the connection");
         }
         catch (RtmpProtocolException ex)
         {
             RtmpLog.ProtocolError(_logger, Id, ex.Reason, ex.Message);
             SetCloseReason($"protocol error {ex.Reason}: {ex.Message}");
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            SetCloseReason("server shutting down");
         }
         catch (OperationCanceledException)
         {

@@ -142,9 +142,9 @@ internal sealed class RtmpListenerService : BackgroundService
         {
             using (_logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = context.ConnectionId }))
             {
-                // Not the stopping token: at shutdown the accept loop closes every connection with
-                // its reason, on a pool thread, once the host's stopping callbacks are done.
-                await connection.RunAsync(CancellationToken.None).ConfigureAwait(false);
+                // At shutdown the accept loop closes every connection with its reason, on a pool
+                // thread, once the host's stopping callbacks are done.
+                await connection.RunAsync().ConfigureAwait(false);
             }
         }
         finally
