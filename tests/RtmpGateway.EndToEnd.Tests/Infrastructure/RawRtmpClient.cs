@@ -98,21 +98,27 @@ public sealed class RawRtmpClient : IAsyncDisposable
         return ((AmfObject)status.Arguments[0]!).GetString("code");
     }
 
-    /// <summary>The next audio, video and data messages, in arrival order.</summary>
+    /// <summary>
+    /// Reads until at least <paramref name="count"/> audio and video messages have arrived and returns
+    /// them in arrival order. Data messages (|RtmpSampleAccess, onMetaData) are skipped: how many
+    /// arrive in one read depends on timing, so they must not count towards <paramref name="count"/>.
+    /// </summary>
     public async Task<List<RtmpMessage>> ReadMediaAsync(int count)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var media = new List<RtmpMessage>(_early);
         _early.Clear();
-        media.AddRange(_received.Where(m => m.Type is RtmpMessageType.Audio or RtmpMessageType.Video or RtmpMessageType.DataAmf0));
+        media.AddRange(_received.Where(IsAudioOrVideo));
         _received.Clear();
         while (media.Count < count)
         {
-            media.AddRange((await ReadMessagesAsync(cts.Token)).Where(m => m.Type is RtmpMessageType.Audio or RtmpMessageType.Video or RtmpMessageType.DataAmf0));
+            media.AddRange((await ReadMessagesAsync(cts.Token)).Where(IsAudioOrVideo));
         }
 
         return media;
     }
+
+    private static bool IsAudioOrVideo(RtmpMessage m) => m.Type is RtmpMessageType.Audio or RtmpMessageType.Video;
 
     private readonly List<RtmpMessage> _early = [];
 
@@ -148,7 +154,7 @@ public sealed class RawRtmpClient : IAsyncDisposable
         {
             while (_received.TryDequeue(out RtmpMessage m))
             {
-                if (m.Type is RtmpMessageType.Audio or RtmpMessageType.Video or RtmpMessageType.DataAmf0)
+                if (IsAudioOrVideo(m))
                 {
                     _early.Add(m);
                 }
