@@ -26,6 +26,11 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(get failed)))
   skipped=$((skipped + $(get total) - $(get executed)))
 done
+# Name what failed, with its message, just above the last line: a CI log is often kept as its tail.
+if [ "$failed" -gt 0 ]; then
+  echo "== failed tests"
+  node .ci/failed-tests.js "$results"/*.trx || true
+fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$total" -eq 0 ]; then
   echo "no tests ran" >&2
