@@ -131,7 +131,7 @@ public sealed class AuthTests
         Assert.Equal("xyz", publish["sig"]);
         Assert.Equal("live", publish["type"]);
         Assert.StartsWith("rtmp://127.0.0.1:", publish["tcurl"], StringComparison.Ordinal);
-        await WaitUntilAsync(() => calls.Any(c => c["call"] == "publish_done" && c["name"] == "allowme"), TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => calls.Any(c => c["call"] == "publish_done" && c["name"] == "allowme"), TimeSpan.FromSeconds(5), () => "no publish_done call for allowme");
     }
 
     [Fact]
@@ -208,16 +208,6 @@ public sealed class AuthTests
     {
         using HttpResponseMessage response = await http.GetAsync(new Uri(gateway.HttpBase, path));
         return response.StatusCode;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < timeout, "condition not met in time");
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>An auth backend as nginx-rtmp users have them: allows "allowme", renames "renameme", refuses the rest, hangs on "slow".</summary>

@@ -85,13 +85,7 @@ public sealed partial class HttpLimitsTests : IAsyncLifetime
         (long audioMsn, _) = Output("parked").Find("audio")!.LastPart();
         Task<HttpResponseMessage> heldVideo = _http.GetAsync(Url($"/live/parked/source/index.m3u8?_HLS_msn={videoMsn + 2}"));
         Task<HttpResponseMessage> heldAudio = _http.GetAsync(Url($"/live/parked/audio/index.m3u8?_HLS_msn={audioMsn + 2}"));
-        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
-        {
-            while (parked.Count < 2)
-            {
-                await Task.Delay(5, cts.Token);
-            }
-        }
+        await Poll.UntilAsync(() => parked.Count >= 2, TimeSpan.FromSeconds(5), () => $"{parked.Count} of 2 reloads parked");
 
         // A third blocking reload, and a request for the hinted part, are refused at once.
         (long msn, _) = Output("parked").Find("source")!.LastPart();
@@ -202,14 +196,7 @@ public sealed partial class HttpLimitsTests : IAsyncLifetime
         _gateway = await GatewayInstance.StartAsync(
             "--Http:MinResponseDataRate", "4000000", "--Http:DataRateGracePeriod", "00:00:02", "--Packaging:SegmentTarget", "00:00:04");
         string source = Path.Combine(_dir, "720p-24M.flv");
-        await using (ToolProcess make = await ToolProcess.RunAsync(
-            TimeSpan.FromSeconds(60), "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-            "-t", "9", "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-            "-g", "60", "-b:v", "24M", "-c:a", "aac", "-b:a", "128k", "-f", "flv", source))
-        {
-            Assert.True(make.ExitCode == 0, make.StdErr);
-        }
+        await Ffmpeg.MakeSourceFileAsync(source, 9, 1280, 720, videoBitrate: "24M");
         await using ToolProcess publisher = ToolProcess.Start("ffmpeg", Ffmpeg.PublishFile(source, _gateway.RtmpUrl("live", "big")));
 
         string segment = "";

@@ -117,12 +117,7 @@ public sealed partial class LowLatencyHlsTests : IAsyncLifetime
     {
         await using ToolProcess publisher = ToolProcess.Start("ffmpeg", Ffmpeg.PublishLowLatency(_gateway.RtmpUrl("live", "delta"), seconds: 14, width: 320, height: 240));
         await _gateway.GetWhenReadyAsync(_http, "/live/delta/source/index.m3u8", TimeSpan.FromSeconds(20));
-        var deadline = Stopwatch.StartNew();
-        while (Output("delta").Find("source")!.Segments.Count < 10)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "segments did not accumulate");
-            await Task.Delay(200);
-        }
+        await Poll.UntilAsync(() => Output("delta").Find("source")!.Segments.Count >= 10, TimeSpan.FromSeconds(30), () => $"{Output("delta").Find("source")!.Segments.Count} of 10 segments");
 
         (long msn, _) = Output("delta").Find("source")!.LastPart();
         string full = await _http.GetStringAsync(Url($"/live/delta/source/index.m3u8?_HLS_msn={msn + 1}"));

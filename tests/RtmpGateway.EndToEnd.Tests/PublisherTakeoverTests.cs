@@ -20,7 +20,7 @@ public sealed class PublisherTakeoverTests
         Assert.Equal("NetStream.Publish.Start", await old.PublishAsync("cam"));
 
         // AAC header, then frames every 100 ms for 3 s: longer than the takeover time, but never silent.
-        await old.SendMessageAsync(4, RtmpMessageType.Audio, old.StreamId, 0, [0xAF, 0x00, 0x12, 0x10]);
+        await old.SendMessageAsync(4, RtmpMessageType.Audio, old.StreamId, 0, SyntheticPublish.AacSequenceHeader());
         for (uint t = 0; t < 3000; t += 100)
         {
             await old.SendMessageAsync(4, RtmpMessageType.Audio, old.StreamId, t, [0xAF, 0x01, 0x21, 0x10, 0x04]);

@@ -31,15 +31,11 @@ public sealed class ReconnectTests : IAsyncLifetime
     /// Waits until the RTMP log has told <paramref name="count"/> times that a publisher of the stream left
     /// (dropped or unpublished): by then the packager has handled it.
     /// </summary>
-    private static async Task WaitForUnpublishedAsync(GatewayInstance gateway, string name, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (gateway.Logs.Lines.Count(l => l.Contains($" unpublished live/{name}:", StringComparison.Ordinal)) < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} unpublish lines for live/{name}:\n" + string.Join('\n', gateway.Logs.Lines));
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitForUnpublishedAsync(GatewayInstance gateway, string name, int count)
+        => Poll.UntilAsync(
+            () => gateway.Logs.Lines.Count(l => l.Contains($" unpublished live/{name}:", StringComparison.Ordinal)) >= count,
+            TimeSpan.FromSeconds(20),
+            () => $"fewer than {count} unpublish lines for live/{name}:\n" + string.Join('\n', gateway.Logs.Lines));
 
     private async Task<MediaPlaylist> PlaylistAsync(string name, string rendition = "source")
         => MediaPlaylist.Parse(await _http.GetStringAsync(Url($"/live/{name}/{rendition}/index.m3u8")));

@@ -28,7 +28,7 @@ public sealed class RtmpBadInputTests : IAsyncLifetime
         _healthyStream = await _gateway.WaitForStreamAsync("live", "healthy", TimeSpan.FromSeconds(5));
 
         // AAC sequence header: AudioSpecificConfig 0x12 0x10 = AAC LC, 44100 Hz, stereo.
-        await _healthy.SendMessageAsync(4, RtmpMessageType.Audio, _healthy.StreamId, 0, [0xAF, 0x00, 0x12, 0x10]);
+        await _healthy.SendMessageAsync(4, RtmpMessageType.Audio, _healthy.StreamId, 0, SyntheticPublish.AacSequenceHeader());
         await SendHealthyFramesAsync(5);
     }
 
@@ -47,11 +47,7 @@ public sealed class RtmpBadInputTests : IAsyncLifetime
             await _healthy.SendMessageAsync(4, RtmpMessageType.Audio, _healthy.StreamId, _healthyTime, [0xAF, 0x01, 0x21, 0x10, 0x05, (byte)i]);
         }
 
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        while (_healthyStream.AudioFrames < before + count)
-        {
-            await Task.Delay(10, cts.Token);
-        }
+        await Poll.UntilAsync(() => _healthyStream.AudioFrames >= before + count, TimeSpan.FromSeconds(5), () => $"the healthy stream has {_healthyStream.AudioFrames - before} of {count} new audio frames");
 
         Assert.Equal(before + count, _healthyStream.AudioFrames);
     }

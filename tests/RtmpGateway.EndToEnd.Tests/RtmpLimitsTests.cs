@@ -36,14 +36,8 @@ public sealed class RtmpLimitsTests : IAsyncLifetime
     private async Task<ToolProcess> FfmpegPublishAsync(string name)
         => await ToolProcess.RunAsync(TimeSpan.FromSeconds(60), "ffmpeg", Ffmpeg.PublishTestSource(_gateway!.RtmpUrl("live", name), null, seconds: 1, width: 320, height: 240));
 
-    private async Task WaitForCountedAsync(int count)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (Listener.CountedConnections != count)
-        {
-            await Task.Delay(20, cts.Token);
-        }
-    }
+    private Task WaitForCountedAsync(int count)
+        => Poll.UntilAsync(() => Listener.CountedConnections == count, TimeSpan.FromSeconds(10), () => $"{Listener.CountedConnections} connections counted, not {count}");
 
     /// <summary>True when the gateway closes a connection from that address before reading from it (a reset may even beat the connect's completion).</summary>
     private async Task<bool> ClosedAtOnceAsync(IPAddress localAddress)
@@ -132,13 +126,7 @@ public sealed class RtmpLimitsTests : IAsyncLifetime
 
         // The publisher of "one" leaves: its slot is free again.
         await one.DisposeAsync();
-        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-        {
-            while (_gateway.Registry.Find("live", "one") is not null)
-            {
-                await Task.Delay(20, cts.Token);
-            }
-        }
+        await Poll.UntilAsync(() => _gateway.Registry.Find("live", "one") is null, TimeSpan.FromSeconds(10), () => "live/one is still published");
 
         await using ToolProcess admitted = await FfmpegPublishAsync("three");
         Assert.True(admitted.ExitCode == 0, admitted.StdErr);

@@ -56,14 +56,7 @@ public sealed class RtmpLoadTests : IAsyncLifetime
 
         // A cheap source: 320x240, 1 s GOP, 300 kbit/s, encoded once and published with -c copy.
         string source = Path.Combine(_dir, "small.flv");
-        await using (ToolProcess make = await ToolProcess.RunAsync(
-            TimeSpan.FromSeconds(60), "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-            "-t", "6", "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-            "-g", "30", "-b:v", "300k", "-c:a", "aac", "-b:a", "64k", "-f", "flv", source))
-        {
-            Assert.True(make.ExitCode == 0, make.StdErr);
-        }
+        await Ffmpeg.MakeSourceFileAsync(source, 6, 320, 240, videoBitrate: "300k", gopFrames: 30);
 
         // Each socket takes two descriptors in this process (the gateway runs in it), each ffmpeg a few.
         int sockets = SocketsWithinDescriptorLimit();
@@ -86,7 +79,7 @@ public sealed class RtmpLoadTests : IAsyncLifetime
                 await socket.SendAsync(partial, token);
             }
         });
-        await WaitUntilAsync(() => listener.CountedConnections >= sockets, TimeSpan.FromSeconds(30), () => $"{listener.CountedConnections} of {sockets} sockets accepted");
+        await Poll.UntilAsync(() => listener.CountedConnections >= sockets, TimeSpan.FromSeconds(30), () => $"{listener.CountedConnections} of {sockets} sockets accepted");
         (long managedHeld, long rssHeld) = Memory(collect: true);
 
         var peak = new Peak();
@@ -230,16 +223,6 @@ public sealed class RtmpLoadTests : IAsyncLifetime
             {
                 return;
             }
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> message)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(watch.Elapsed < timeout, message());
-            await Task.Delay(50);
         }
     }
 }

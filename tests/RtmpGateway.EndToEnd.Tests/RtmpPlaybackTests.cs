@@ -7,10 +7,6 @@ namespace RtmpGateway.EndToEnd.Tests;
 [Trait("Category", "E2E")]
 public sealed class RtmpPlaybackTests : IAsyncLifetime
 {
-    // avcC of an ffmpeg/x264 1280x720 High@3.1 stream (ffprobe -show_data of its extradata).
-    private static readonly byte[] AvcC = Convert.FromHexString(
-        "0164001fffe1001a6764001facd94050" + "05bb0110000003001000000303c0f183" + "196001000468ef8fcbfdf8f800");
-
     private GatewayInstance _gateway = null!;
 
     // A 64 KiB GOP cache (32 MiB by default): the GOPs of the first test fit, the last test's do not.
@@ -18,27 +14,12 @@ public sealed class RtmpPlaybackTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
-    private static byte[] VideoTag(bool keyframe, int packetType, int size, byte fill)
-    {
-        byte[] tag = new byte[5 + size];
-        tag[0] = (byte)((keyframe ? 0x10 : 0x20) | 7);
-        tag[1] = (byte)packetType;
-        tag.AsSpan(5).Fill(fill);
-        if (size >= 4)
-        {
-            // One length-prefixed NAL unit filling the tag.
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(tag.AsSpan(5), size - 4);
-        }
-
-        return tag;
-    }
-
     private async Task<RawRtmpClient> StartPublisherAsync(string name)
     {
         RawRtmpClient publisher = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await publisher.PublishAsync(name));
-        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 0, [0x17, 0, 0, 0, 0, .. AvcC]);
-        await publisher.SendMessageAsync(4, RtmpMessageType.Audio, publisher.StreamId, 0, [0xAF, 0x00, 0x12, 0x10]);
+        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 0, SyntheticPublish.AvcSequenceHeader());
+        await publisher.SendMessageAsync(4, RtmpMessageType.Audio, publisher.StreamId, 0, SyntheticPublish.AacSequenceHeader());
         return publisher;
     }
 
@@ -49,19 +30,16 @@ public sealed class RtmpPlaybackTests : IAsyncLifetime
         uint t = 0;
         for (int gop = 0; gop < 2; gop++)
         {
-            await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, t += 33, VideoTag(true, 1, 100, (byte)(gop + 1)));
+            await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, t += 33, SyntheticPublish.VideoTag(true, 100, (byte)(gop + 1)));
             for (int i = 0; i < 3; i++)
             {
-                await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, t += 33, VideoTag(false, 1, 50, (byte)(gop + 1)));
+                await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, t += 33, SyntheticPublish.VideoTag(false, 50, (byte)(gop + 1)));
                 await publisher.SendMessageAsync(4, RtmpMessageType.Audio, publisher.StreamId, t, [0xAF, 0x01, 0x21, (byte)i]);
             }
         }
 
         var stream = await _gateway.WaitForStreamAsync("live", "gop", TimeSpan.FromSeconds(5));
-        while (stream.VideoFrames < 8)
-        {
-            await Task.Delay(10);
-        }
+        await Poll.UntilAsync(() => stream.VideoFrames >= 8, TimeSpan.FromSeconds(5), () => $"{stream.VideoFrames} of 8 video frames");
 
         await using RawRtmpClient viewer = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
         Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("gop"));
@@ -94,7 +72,7 @@ public sealed class RtmpPlaybackTests : IAsyncLifetime
         Assert.Equal(1u, first.StreamId);
         Assert.Equal(2u, second.StreamId);
 
-        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 40, VideoTag(true, 1, 9000, 7));
+        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 40, SyntheticPublish.VideoTag(true, 9000, 7));
         await publisher.SendMessageAsync(4, RtmpMessageType.Audio, publisher.StreamId, 41, [0xAF, 0x01, 0x21, 0x42]);
 
         foreach (RawRtmpClient viewer in (RawRtmpClient[])[first, second])
@@ -102,7 +80,7 @@ public sealed class RtmpPlaybackTests : IAsyncLifetime
             List<RtmpMessage> media = await viewer.ReadMediaAsync(4);
             Assert.Equal(4, media.Count);
             Assert.All(media, m => Assert.Equal(viewer.StreamId, m.StreamId));
-            Assert.Equal(VideoTag(true, 1, 9000, 7), media[2].Payload.ToArray());
+            Assert.Equal(SyntheticPublish.VideoTag(true, 9000, 7), media[2].Payload.ToArray());
             Assert.Equal(40u, media[2].Timestamp);
             Assert.Equal([0xAF, 0x01, 0x21, 0x42], media[3].Payload.ToArray());
         }
@@ -119,17 +97,13 @@ public sealed class RtmpPlaybackTests : IAsyncLifetime
         const int frames = 400;
         for (int i = 0; i < frames; i++)
         {
-            await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, (uint)(i * 33), VideoTag(i % 30 == 0, 1, 100_000, (byte)i));
+            await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, (uint)(i * 33), SyntheticPublish.VideoTag(i % 30 == 0, 100_000, (byte)i));
         }
 
         await _gateway.Logs.WaitForLineAsync(l => l.Contains("dropped: backlog", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         var stream = await _gateway.WaitForStreamAsync("live", "fast", TimeSpan.FromSeconds(1));
-        for (int wait = 0; wait < 1000 && stream.VideoFrames < frames; wait++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(frames == stream.VideoFrames, $"{stream.VideoFrames} of {frames} frames; log:\n{string.Join('\n', _gateway.Logs.Lines)}");
+        await Poll.UntilAsync(() => stream.VideoFrames >= frames, TimeSpan.FromSeconds(10), () => $"{stream.VideoFrames} of {frames} frames; log:\n{string.Join('\n', _gateway.Logs.Lines)}");
+        Assert.Equal(frames, stream.VideoFrames);
         Assert.Equal(0, stream.ViewerCount);
         Assert.True(await slow.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
     }
@@ -140,19 +114,15 @@ public sealed class RtmpPlaybackTests : IAsyncLifetime
         await using RawRtmpClient publisher = await StartPublisherAsync("biggop");
 
         // 40 KB keyframe + 40 KB frame: 80 KB, past the 64 KiB cache.
-        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 33, VideoTag(true, 1, 40_000, 1));
-        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 66, VideoTag(false, 1, 40_000, 1));
+        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 33, SyntheticPublish.VideoTag(true, 40_000, 1));
+        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 66, SyntheticPublish.VideoTag(false, 40_000, 1));
         var stream = await _gateway.WaitForStreamAsync("live", "biggop", TimeSpan.FromSeconds(5));
-        for (int wait = 0; wait < 500 && stream.VideoFrames < 2; wait++)
-        {
-            await Task.Delay(10);
-        }
-
+        await Poll.UntilAsync(() => stream.VideoFrames >= 2, TimeSpan.FromSeconds(5), () => $"{stream.VideoFrames} of 2 video frames");
         Assert.Equal(2, stream.VideoFrames);
 
         await using RawRtmpClient viewer = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
         Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("biggop"));
-        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 99, VideoTag(true, 1, 100, 2));
+        await publisher.SendMessageAsync(6, RtmpMessageType.Video, publisher.StreamId, 99, SyntheticPublish.VideoTag(true, 100, 2));
         List<RtmpMessage> media = await viewer.ReadMediaAsync(3);
 
         // Sequence headers, then the new keyframe: nothing of the GOP that outgrew the cache.

@@ -64,15 +64,11 @@ public sealed class RtmpSoakTests : IAsyncLifetime
     }
 
     /// <summary>Until every connection is closed and uncounted, and no stream is live.</summary>
-    private async Task SettleAsync()
-    {
-        var watch = Stopwatch.StartNew();
-        while (Listener.ConnectionCount > 0 || Listener.CountedConnections > 0 || _gateway!.Registry.Streams.Count > 0)
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"{Listener.ConnectionCount} connections, {_gateway!.Registry.Streams.Count} streams still open");
-            await Task.Delay(20);
-        }
-    }
+    private Task SettleAsync()
+        => Poll.UntilAsync(
+            () => Listener.ConnectionCount == 0 && Listener.CountedConnections == 0 && _gateway!.Registry.Streams.Count == 0,
+            TimeSpan.FromSeconds(20),
+            () => $"{Listener.ConnectionCount} connections, {_gateway!.Registry.Streams.Count} streams still open");
 
     private readonly record struct Snapshot(long Managed, long Heap, int Threads, int Descriptors)
     {

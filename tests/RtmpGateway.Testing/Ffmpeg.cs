@@ -34,14 +34,18 @@ public static partial class Ffmpeg
     public static string[] PublishLowLatency(string rtmpUrl, int seconds, int width = 640, int height = 360)
         => PublishTestSource(rtmpUrl, null, seconds, width, height, 30, "-tune", "zerolatency", "-g", "30", "-keyint_min", "30");
 
-    /// <summary>Encodes testsrc2 + sine to an FLV file once (x264 ultrafast, GOP 2 s), so publishing it costs no encoding.</summary>
-    public static async Task MakeSourceFileAsync(string path, int seconds, int width, int height)
+    /// <summary>
+    /// Encodes testsrc2 + sine to an FLV file once (x264 ultrafast, so no B-frames; GOP 2 s and
+    /// 6 Mbit/s unless told), so publishing it costs no encoding.
+    /// </summary>
+    public static async Task MakeSourceFileAsync(string path, int seconds, int width, int height, string videoBitrate = "6M", int gopFrames = 60)
     {
         await using ToolProcess make = await ToolProcess.RunAsync(
             TimeSpan.FromSeconds(180), "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
             "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
             "-t", seconds.ToString(CultureInfo.InvariantCulture), "-map", "0:v", "-map", "1:a",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "60", "-b:v", "6M",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+            "-g", gopFrames.ToString(CultureInfo.InvariantCulture), "-b:v", videoBitrate,
             "-c:a", "aac", "-b:a", "128k", "-f", "flv", path);
         Assert.True(make.ExitCode == 0, make.StdErr);
     }
