@@ -78,7 +78,7 @@ public class ManifestTests
         Assert.Contains("<SegmentTemplate timescale=\"90000\" initialization=\"source/init-s1-1.mp4\" media=\"$RepresentationID$/seg-s1-$Number$.m4s\" startNumber=\"1\" presentationTimeOffset=\"0\" availabilityTimeOffset=\"1.5\" availabilityTimeComplete=\"false\">", mpd, StringComparison.Ordinal);
         Assert.Contains("<S t=\"0\" d=\"180000\" r=\"4\" />", mpd, StringComparison.Ordinal);
         Assert.Contains("<ServiceDescription id=\"0\">", mpd, StringComparison.Ordinal);
-        Assert.Contains("<Latency target=\"2500\" min=\"1250\" max=\"7500\" />", mpd, StringComparison.Ordinal);
+        Assert.Contains("<Latency target=\"1500\" min=\"750\" max=\"4500\" />", mpd, StringComparison.Ordinal);
         Assert.Contains("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"http://127.0.0.1/api/time\" />", mpd, StringComparison.Ordinal);
         Assert.Contains("segmentAlignment=\"true\" startWithSAP=\"1\"", mpd, StringComparison.Ordinal);
         Assert.Contains("<AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"2\" />", mpd, StringComparison.Ordinal);

@@ -12,9 +12,6 @@
 
   const STREAMS_REFRESH_MS = 3000;
   const LATENCY_REFRESH_MS = 500;
-  // dash.js 5 has no low-latency switch of its own (it reads that from the MPD), so "low latency"
-  // asks it for a short target delay and lets it speed playback up to keep it.
-  const DASH_LOW_LATENCY_DELAY_S = 3;
 
   // The stream being played: { name, tech, ll, hls, dash }; null before the first pick.
   let session = null;
@@ -122,11 +119,15 @@
     player.initialize(video, url, true);
   }
 
+  // dash.js 5 has no low-latency switch of its own: it takes the target latency from the MPD's
+  // ServiceDescription (the gateway's is LL-HLS's hold-back, 1.5 s with 0.5 s parts) and changes the
+  // playback rate to keep it. Without low latency it ignores that and stays a few segments behind.
   function dashSettings(ll) {
     return {
       streaming: {
-        delay: { liveDelay: ll ? DASH_LOW_LATENCY_DELAY_S : NaN },
-        liveCatchup: { enabled: ll ? true : null },
+        applyServiceDescription: ll,
+        delay: { liveDelay: NaN },
+        liveCatchup: { enabled: ll },
       },
     };
   }
