@@ -17,6 +17,7 @@ internal static class LatencyBenchmark
         ("LL-HLS, hls.js lowLatencyMode", "tech=hls&ll=1"),
         ("low-latency DASH, dash.js", "tech=dash&ll=1"),
         ("classic HLS, hls.js", "tech=hls&ll=0"),
+        ("DASH without low latency, dash.js", "tech=dash&ll=0"),
     ];
 
     public static async Task RunAsync(int seconds, string videoBitrate = "3M")
@@ -62,6 +63,9 @@ internal static class LatencyBenchmark
                     await Task.Delay(TimeSpan.FromSeconds(8)).ConfigureAwait(false);
                     BrowserPage page = await browser.OpenAsync(new Uri(gateway.HttpBase, $"/?stream={name}&" + query), "latency").ConfigureAwait(false);
                     await page.WaitForAsync(PlayerPageProbe.StartedOrFailed, TimeSpan.FromSeconds(45), PlayerPageProbe.State).ConfigureAwait(false);
+                    await page.EvaluateAsync<bool>(PlayerPageProbe.TrackStalls).ConfigureAwait(false);
+                    double startTime = await page.EvaluateAsync<double>("video.currentTime").ConfigureAwait(false);
+                    var watch = System.Diagnostics.Stopwatch.StartNew();
                     var samples = new List<double>();
                     for (int i = 0; i < seconds * 2; i++)
                     {
@@ -78,11 +82,16 @@ internal static class LatencyBenchmark
                     }
 
                     string? error = await page.EvaluateAsync<string?>("gatewayPlayer.error").ConfigureAwait(false);
+                    double[] stalls = await page.EvaluateAsync<double[]>(PlayerPageProbe.Stalls).ConfigureAwait(false);
+                    double played = await page.EvaluateAsync<double>("video.currentTime").ConfigureAwait(false) - startTime;
+                    watch.Stop();
                     await page.Page.CloseAsync().ConfigureAwait(false);
                     samples.Sort();
+                    // How smoothly it played, next to how far behind: stalls and media time played in the window.
+                    string smoothness = string.Create(CultureInfo.InvariantCulture, $"{stalls.Length} stalls ({stalls.Sum() / 1000:F1} s), played {played:F1} s in {watch.Elapsed.TotalSeconds:F1} s");
                     rows.Add(samples.Count == 0
                         ? $"| {preset} | {label} | - | - | {error ?? "no samples"} |"
-                        : string.Create(CultureInfo.InvariantCulture, $"| {preset} | {label} | {samples[samples.Count / 2]:F2} | {samples[Math.Min(samples.Count - 1, (int)(samples.Count * 0.95))]:F2} | {samples.Count} samples{(error is null ? "" : ", error: " + error)} |"));
+                        : string.Create(CultureInfo.InvariantCulture, $"| {preset} | {label} | {samples[samples.Count / 2]:F2} | {samples[Math.Min(samples.Count - 1, (int)(samples.Count * 0.95))]:F2} | {samples.Count} samples, {smoothness}{(error is null ? "" : ", error: " + error)} |"));
                     Console.WriteLine(rows[^1]);
                 }
             }

@@ -14,18 +14,6 @@ namespace RtmpGateway.EndToEnd.Tests;
 [Collection(EndToEndCollection.Name)]
 public sealed class LowLatencyPlayerTests : IAsyncLifetime
 {
-    // Stall tracking: each 'waiting' until the next 'playing' is one stall.
-    private const string TrackStalls = """
-        (() => {
-          window.__stalls = []; window.__waitingSince = null;
-          video.addEventListener('waiting', () => { window.__waitingSince = performance.now(); });
-          video.addEventListener('playing', () => {
-            if (window.__waitingSince !== null) { window.__stalls.push(performance.now() - window.__waitingSince); window.__waitingSince = null; }
-          });
-          return true;
-        })()
-        """;
-
     private readonly ITestOutputHelper _out;
     private GatewayInstance _gateway = null!;
     private Browser _browser = null!;
@@ -58,7 +46,7 @@ public sealed class LowLatencyPlayerTests : IAsyncLifetime
         BrowserPage page = await _browser.OpenAsync(new Uri(_gateway.HttpBase, $"/?stream=ll&tech={tech}&ll=1"), "ll-" + tech);
         await page.WaitForAsync(PlayerPageProbe.StartedOrFailed, TimeSpan.FromSeconds(30), PlayerPageProbe.State);
         Assert.Null(await page.EvaluateAsync<string?>("gatewayPlayer.error"));
-        Assert.True(await page.EvaluateAsync<bool>(TrackStalls));
+        Assert.True(await page.EvaluateAsync<bool>(PlayerPageProbe.TrackStalls));
 
         var latencies = new List<double>();
         double start = await page.EvaluateAsync<double>("video.currentTime");
@@ -78,7 +66,7 @@ public sealed class LowLatencyPlayerTests : IAsyncLifetime
         }
 
         double played = await page.EvaluateAsync<double>("video.currentTime") - start;
-        double[] stalls = await page.EvaluateAsync<double[]>("window.__stalls.concat(window.__waitingSince === null ? [] : [performance.now() - window.__waitingSince])");
+        double[] stalls = await page.EvaluateAsync<double[]>(PlayerPageProbe.Stalls);
         Assert.True(played > 17, $"played {played:F1} s in 20 s");
         Assert.True(stalls.All(s => s < 1000), $"stalls (ms): {string.Join(", ", stalls.Select(s => s.ToString("F0", CultureInfo.InvariantCulture)))}");
         Assert.NotEmpty(latencies);

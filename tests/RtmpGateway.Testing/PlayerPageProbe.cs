@@ -12,6 +12,21 @@ public static class PlayerPageProbe
            stalls: window.__stalls, status: document.getElementById('status').textContent })
         """;
 
+    /// <summary>Starts counting stalls, each 'waiting' until the next 'playing' (an expression that returns true).</summary>
+    public const string TrackStalls = """
+        (() => {
+          window.__stalls = []; window.__waitingSince = null;
+          video.addEventListener('waiting', () => { window.__waitingSince = performance.now(); });
+          video.addEventListener('playing', () => {
+            if (window.__waitingSince !== null) { window.__stalls.push(performance.now() - window.__waitingSince); window.__waitingSince = null; }
+          });
+          return true;
+        })()
+        """;
+
+    /// <summary>The stalls since <see cref="TrackStalls"/> in milliseconds, one still going on included (an expression).</summary>
+    public const string Stalls = "window.__stalls.concat(window.__waitingSince === null ? [] : [performance.now() - window.__waitingSince])";
+
     /// <summary>True once a frame is on screen and the clock runs (or the player failed).</summary>
     public const string StartedOrFailed = "gatewayPlayer.error !== null || (video.currentTime > 0 && video.videoWidth > 0)";
 
