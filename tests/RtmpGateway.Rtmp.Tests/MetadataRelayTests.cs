@@ -103,10 +103,14 @@ public sealed class MetadataRelayTests
     {
         // AMF3 names are up to 2^28 bytes, AMF0 property names up to 65 535 (U16 length).
         string name = new('n', 70_000);
-        AmfObject metadata = ReadMetadata(Amf3Metadata(Hex("0A 0B 01"), InlineString(name), Hex("04 05"), Hex("01")));
+        byte[] amf3 = Concat(Hex("0A 0B 01"), InlineString(name), Hex("04 05"), Hex("01"));
+        AmfObject metadata = ReadMetadata(Amf3Metadata(amf3));
 
         byte[] body = CommandWriter.Data("onMetaData", metadata);
 
+        // On the wire: the AMF0 string, then the avmplus-object marker (AMF0 2.20) and the object in
+        // AMF3, byte for byte as the publisher sent it.
+        Assert.Equal(Concat(Hex("02 000A"), "onMetaData"u8.ToArray(), [0x11], amf3), body);
         var relayed = (AmfObject)Amf0.ReadAll(body)[1]!;
         Assert.Equal(5, relayed[name]);
     }
@@ -116,10 +120,12 @@ public sealed class MetadataRelayTests
     {
         string className = new('c', 70_000);
         // U29O-traits: 0 sealed members, dynamic, inline (0x0B), then the class name.
-        AmfObject metadata = ReadMetadata(Amf3Metadata(Hex("0A 0B"), InlineString(className), InlineString("w"), Hex("04 07"), Hex("01")));
+        byte[] amf3 = Concat(Hex("0A 0B"), InlineString(className), InlineString("w"), Hex("04 07"), Hex("01"));
+        AmfObject metadata = ReadMetadata(Amf3Metadata(amf3));
 
         byte[] body = CommandWriter.Data("onMetaData", metadata);
 
+        Assert.Equal(Concat(Hex("02 000A"), "onMetaData"u8.ToArray(), [0x11], amf3), body);
         var relayed = (AmfObject)Amf0.ReadAll(body)[1]!;
         Assert.Equal(className, relayed.ClassName);
         Assert.Equal(7, relayed["w"]);
