@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using RtmpGateway.EndToEnd.Tests.Infrastructure;
@@ -26,13 +25,10 @@ public sealed class HlsDashTests : IAsyncLifetime
     [Fact]
     public async Task Publish20s720p_HlsAndDashDecodeLiveAndAfterTheEnd()
     {
-        var clock = Stopwatch.StartNew();
         await using ToolProcess publisher = ToolProcess.Start("ffmpeg", Ffmpeg.PublishTestSource(_gateway.RtmpUrl("live", "abr"), null, seconds: 20));
 
-        // The multivariant playlist is there as soon as the sequence headers are.
+        // The multivariant playlist comes with the sequence headers (how soon is bench scenario 2).
         string multivariant = await _gateway.GetWhenReadyAsync(_http, "/live/abr/index.m3u8", TimeSpan.FromSeconds(10));
-        double firstPlaylistSeconds = clock.Elapsed.TotalSeconds;
-        Assert.True(firstPlaylistSeconds < 3, $"multivariant playlist after {firstPlaylistSeconds:F1} s");
         Assert.Contains("CODECS=\"avc1.64001f,mp4a.40.2\"", multivariant, StringComparison.Ordinal);
         Assert.Contains("RESOLUTION=1280x720", multivariant, StringComparison.Ordinal);
 
