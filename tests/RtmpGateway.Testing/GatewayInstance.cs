@@ -81,16 +81,9 @@ public sealed class GatewayInstance : IAsyncDisposable
     /// <summary>Waits until a stream is live (or fails after the timeout).</summary>
     public async Task<LiveStream> WaitForStreamAsync(string app, string name, TimeSpan timeout)
     {
-        using var cts = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            if (Registry.Find(app, name) is { } s)
-            {
-                return s;
-            }
-
-            await Task.Delay(20, cts.Token);
-        }
+        LiveStream? stream = null;
+        await Poll.UntilAsync(() => (stream = Registry.Find(app, name)) is not null, timeout, () => $"{app}/{name} is not live");
+        return stream!;
     }
 
     public async ValueTask DisposeAsync()
@@ -119,23 +112,8 @@ public sealed class CapturingSink : ILogEventSink
 
     public async Task<string> WaitForLineAsync(Func<string, bool> predicate, TimeSpan timeout)
     {
-        using var cts = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            string? line = _lines.FirstOrDefault(predicate);
-            if (line is not null)
-            {
-                return line;
-            }
-
-            try
-            {
-                await Task.Delay(20, cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new Xunit.Sdk.XunitException("no log line matched within " + timeout + "; lines:\n" + string.Join('\n', _lines));
-            }
-        }
+        string? line = null;
+        await Poll.UntilAsync(() => (line = _lines.FirstOrDefault(predicate)) is not null, timeout, () => "no log line matched; lines:\n" + string.Join('\n', _lines));
+        return line!;
     }
 }

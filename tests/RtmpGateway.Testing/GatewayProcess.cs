@@ -107,21 +107,12 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public async Task<string> WaitForLineAsync(Func<string, bool> predicate, TimeSpan timeout)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            if (Lines.FirstOrDefault(predicate) is { } line)
-            {
-                return line;
-            }
-
-            if (deadline.Elapsed > timeout || _process.HasExited)
-            {
-                throw new Xunit.Sdk.XunitException($"no matching gateway log line within {timeout}; its log:\n{string.Join('\n', Lines)}");
-            }
-
-            await Task.Delay(20);
-        }
+        string? line = null;
+        await Poll.UntilAsync(
+            () => (line = Lines.FirstOrDefault(predicate)) is not null || _process.HasExited,
+            timeout,
+            () => "no matching gateway log line; its log:\n" + string.Join('\n', Lines));
+        return line ?? throw new Xunit.Sdk.XunitException($"the gateway exited (code {_process.ExitCode}) without a matching log line; its log:\n{string.Join('\n', Lines)}");
     }
 
     private void Append(string? line)

@@ -65,8 +65,8 @@ public static class DashManifestWriter
             {
                 // DASH-IF low-latency modes: the latency a player should aim for, and how it may
                 // change its playback rate to get there. The target is the hold-back LL-HLS players
-                // get (PART-HOLD-BACK, three part targets): the same chunks, served the same way.
-                double target = Math.Round(3 * options.PartTarget.TotalMilliseconds);
+                // get (PART-HOLD-BACK): the same chunks, served the same way.
+                double target = Math.Round(HlsPlaylistWriter.HoldBackParts * options.PartTarget.TotalMilliseconds);
                 xml.WriteStartElement("ServiceDescription", Namespace);
                 xml.WriteAttributeString("id", "0");
                 xml.WriteStartElement("Latency", Namespace);

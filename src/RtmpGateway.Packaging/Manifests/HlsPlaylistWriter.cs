@@ -16,6 +16,12 @@ public static class HlsPlaylistWriter
     private const long FallbackVideoBitrate = 2_000_000;
     private const long FallbackAudioBitrate = 128_000;
 
+    /// <summary>
+    /// Part targets a low-latency player stays behind the live edge: PART-HOLD-BACK (§4.4.3.8, at
+    /// least three) and the MPD's ServiceDescription latency target, for the same chunks.
+    /// </summary>
+    public const int HoldBackParts = 3;
+
     /// <summary>Seconds added to the configured part duration in PART-TARGET: two milliseconds of timestamp rounding.</summary>
     public const double PartTargetAllowance = 0.002;
 
@@ -180,7 +186,7 @@ public static class HlsPlaylistWriter
         {
             // §4.4.3.8: PART-HOLD-BACK "MUST be at least three times the Part Target Duration";
             // CAN-SKIP-UNTIL "MUST be at least six times the Target Duration".
-            sb.Append(Inv($"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL={canSkipUntil:F1},PART-HOLD-BACK={3 * partTarget:F3}\n"));
+            sb.Append(Inv($"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL={canSkipUntil:F1},PART-HOLD-BACK={HoldBackParts * partTarget:F3}\n"));
             sb.Append(Inv($"#EXT-X-PART-INF:PART-TARGET={partTarget:F3}\n"));
         }
 

@@ -126,7 +126,6 @@
     return {
       streaming: {
         applyServiceDescription: ll,
-        delay: { liveDelay: NaN },
         liveCatchup: { enabled: ll },
       },
     };
