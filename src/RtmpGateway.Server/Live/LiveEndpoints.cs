@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using RtmpGateway.Packaging.Cmaf;
 using RtmpGateway.Packaging.Live;
@@ -66,7 +67,7 @@ internal static class LiveEndpoints
             return NotFound(context);
         }
 
-        await WaitAsync(output, () => HlsPlaylistWriter.Multivariant(output) is not null, live.Http.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
+        await WaitAsync(output, () => HlsPlaylistWriter.Multivariant(output) is not null, live.Http.FirstSegmentWait, live.Time, context.RequestAborted).ConfigureAwait(false);
         string? text = HlsPlaylistWriter.Multivariant(output, uriQuery);
         return text is null ? NotFound(context) : Text(context, text, PlaylistType, live.Http);
     }
@@ -78,83 +79,47 @@ internal static class LiveEndpoints
             return refused;
         }
 
-        if (live.Packaging.Find(app, name) is not { } output || output.Find(rendition) is null)
+        if (live.Packaging.Find(app, name) is not { } output || output.Find(rendition) is not { } track)
         {
             return NotFound(context);
         }
 
+        // The LL-HLS rules (§6.2.5.2) are the packager's: here only routing, holding and writing.
         PackagingOptions options = live.Packaging.Options;
         IQueryCollection query = context.Request.Query;
-        bool skip = query["_HLS_skip"] is { Count: > 0 } s && s[0] is "YES" or "v2";
-        if (!TryParseDirectives(query, out long? msn, out int? part))
+        PlaylistDecision decision = BlockingPlaylistReload.Decide(track, First(query["_HLS_msn"]), First(query["_HLS_part"]), First(query["_HLS_skip"]), options);
+        switch (decision.Action)
         {
-            return Results.BadRequest("_HLS_msn must be a number; _HLS_part needs _HLS_msn");
+            case PlaylistAction.BadRequest:
+                return Results.BadRequest(decision.Problem);
+            case PlaylistAction.AwaitFirstSegment:
+                // A player that asks before the first segment exists waits for it rather than reading an empty playlist.
+                await WaitAsync(output, () => BlockingPlaylistReload.Recheck(output.Find(rendition), decision, TimeSpan.Zero).Action == PlaylistAction.Serve, live.Http.FirstSegmentWait, live.Time, context.RequestAborted).ConfigureAwait(false);
+                break;
+            case PlaylistAction.Block:
+                PlaylistDecision blocked = decision;
+                if (await ParkAsync(live, output, held => BlockingPlaylistReload.Recheck(output.Find(rendition), blocked, held), d => d.Action == PlaylistAction.Block ? d.Remaining : null, context.RequestAborted).ConfigureAwait(false) is not { } final)
+                {
+                    return TooManyParked(context);
+                }
+
+                if (final.Action == PlaylistAction.ServiceUnavailable)
+                {
+                    // Not there within three target durations: tell the client to try again.
+                    return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+                }
+
+                decision = final;
+                break;
         }
 
-        if (msn is { } wantedMsn && options.LowLatency)
-        {
-            // §6.2.5.2 Blocking Playlist Reload: hold until the segment (or part) exists.
-            TrackSnapshot track = output.Find(rendition)!;
-            (long lastMsn, int lastPart) = track.LastPart();
-            int advancePartLimit = options.PartTarget < TimeSpan.FromSeconds(1) ? (int)Math.Ceiling(3 / options.PartTarget.TotalSeconds) : 3;
-            bool tooFar = wantedMsn > lastMsn + 2
-                || (part is { } p && wantedMsn == lastMsn && p > lastPart + advancePartLimit);
-            if (tooFar && !track.Ended)
-            {
-                // "the server SHOULD immediately return Bad Request, such as HTTP 400".
-                return Results.BadRequest("_HLS_msn/_HLS_part too far ahead of the live edge");
-            }
-
-            TimeSpan hold = TimeSpan.FromSeconds(3 * track.TargetDurationSeconds);
-            bool? ready = await ParkAsync(live.Parked, output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(wantedMsn, part)), hold, context.RequestAborted).ConfigureAwait(false);
-            if (ready is null)
-            {
-                return TooManyParked(context);
-            }
-
-            if (ready == false)
-            {
-                // Not there within three target durations: tell the client to try again.
-                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
-            }
-        }
-        else
-        {
-            // A player that asks before the first segment exists waits for it rather than reading an empty playlist.
-            await WaitAsync(output, () => output.Find(rendition) is { } t && (t.Segments.Count > 0 || t.Ended), live.Http.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
-        }
-
-        byte[] playlist = HlsPlaylistWriter.MediaUtf8(output, rendition, options, skip, uriQuery)!;
+        byte[] playlist = HlsPlaylistWriter.MediaUtf8(output, rendition, options, decision.Skip, uriQuery)!;
         await SendAsync(context, playlist, PlaylistType, PlaylistCacheControl(live.Http)).ConfigureAwait(false);
         return Results.Empty;
     }
 
-    private static bool TryParseDirectives(IQueryCollection query, out long? msn, out int? part)
-    {
-        msn = null;
-        part = null;
-        if (query["_HLS_msn"] is { Count: > 0 } m)
-        {
-            if (!long.TryParse(m[0], NumberStyles.None, CultureInfo.InvariantCulture, out long value))
-            {
-                return false;
-            }
-
-            msn = value;
-        }
-
-        if (query["_HLS_part"] is { Count: > 0 } p)
-        {
-            if (msn is null || !int.TryParse(p[0], NumberStyles.None, CultureInfo.InvariantCulture, out int value))
-            {
-                return false;
-            }
-
-            part = value;
-        }
-
-        return true;
-    }
+    /// <summary>A query parameter's first value, null when absent.</summary>
+    private static string? First(StringValues values) => values.Count > 0 ? values[0] : null;
 
     private static async Task<IResult> Mpd(string app, string name, Services live, HttpContext context)
     {
@@ -168,7 +133,7 @@ internal static class LiveEndpoints
             return NotFound(context);
         }
 
-        await WaitAsync(output, () => output.Tracks.Any(t => t.Snapshot.Segments.Count > 0) || output.EndedAt is not null, live.Http.FirstSegmentWait, context.RequestAborted).ConfigureAwait(false);
+        await WaitAsync(output, () => output.Tracks.Any(t => t.Snapshot.Segments.Count > 0) || output.EndedAt is not null, live.Http.FirstSegmentWait, live.Time, context.RequestAborted).ConfigureAwait(false);
         HttpRequest request = context.Request;
         string timeUrl = $"{request.Scheme}://{request.Host}{request.PathBase}/api/time";
         string? text = DashManifestWriter.Write(output, live.Packaging.Options, live.Time.GetUtcNow(), timeUrl, uriQuery);
@@ -187,16 +152,28 @@ internal static class LiveEndpoints
             return NotFound(context);
         }
 
-        // §6.2.6: a request for the preload-hinted part is held until that part is complete.
-        if (CmafNames.TryParsePart(file, output.Session, out long hintedSequence, out int hintedPart)
-            && !track.HasPart(hintedSequence, hintedPart) && IsNextPart(track, hintedSequence, hintedPart))
+        if (CmafNames.TryParsePart(file, output.Session, out long partSequence, out int partIndex))
         {
-            if (await ParkAsync(live.Parked, output, () => output.Find(rendition) is { } t && (t.Ended || t.HasPart(hintedSequence, hintedPart)), TimeSpan.FromSeconds(3 * track.TargetDurationSeconds), context.RequestAborted).ConfigureAwait(false) is null)
+            // §6.2.6 (the packager's rules): a part that exists is served, the preload-hinted one is held until it is complete.
+            PartDecision part = PreloadHint.Decide(track, partSequence, partIndex);
+            if (part.Action == PartAction.Wait)
             {
-                return TooManyParked(context);
+                PartDecision waiting = part;
+                if (await ParkAsync(live, output, held => PreloadHint.Recheck(output.Find(rendition), waiting, held), d => d.Action == PartAction.Wait ? d.Remaining : null, context.RequestAborted).ConfigureAwait(false) is not { } final)
+                {
+                    return TooManyParked(context);
+                }
+
+                part = final;
             }
 
-            track = output.Find(rendition)!;
+            if (part is { Action: PartAction.Serve, Part: { } found })
+            {
+                await SendAsync(context, found.Bytes, SegmentType, Immutable).ConfigureAwait(false);
+                return Results.Empty;
+            }
+
+            return NotFound(context);
         }
 
         if (track.FindInit(file) is { } init)
@@ -221,13 +198,6 @@ internal static class LiveEndpoints
                 await StreamGrowingSegmentAsync(context, output, rendition, sequence, TimeSpan.FromSeconds(3 * track.TargetDurationSeconds)).ConfigureAwait(false);
                 return Results.Empty;
             }
-        }
-
-        if (CmafNames.TryParsePart(file, output.Session, out long partSequence, out int partIndex)
-            && track.FindSegment(partSequence) is { } partSegment && partIndex < partSegment.Parts.Count)
-        {
-            await SendAsync(context, partSegment.Parts[partIndex].Bytes, SegmentType, Immutable).ConfigureAwait(false);
-            return Results.Empty;
         }
 
         return NotFound(context);
@@ -310,64 +280,65 @@ internal static class LiveEndpoints
         }
     }
 
-    /// <summary>The part the playlist's preload hint names: the next one of the growing segment, or the first of the next.</summary>
-    private static bool IsNextPart(TrackSnapshot track, long sequence, int part)
-    {
-        (long lastMsn, int lastPart) = track.LastPart();
-        return (sequence == lastMsn && part == lastPart + 1) || (sequence == lastMsn + 1 && part == 0);
-    }
-
     /// <summary>Waits for a change that makes <paramref name="ready"/> true; false when the limit passed first.</summary>
-    private static Task<bool> WaitAsync(StreamOutput output, Func<bool> ready, TimeSpan limit, CancellationToken aborted) =>
-        ready() ? Task.FromResult(true) : WaitForChangeAsync(output, ready, limit, aborted);
+    private static Task<bool> WaitAsync(StreamOutput output, Func<bool> ready, TimeSpan limit, TimeProvider time, CancellationToken aborted) =>
+        ready()
+            ? Task.FromResult(true)
+            : HoldAsync<bool>(output, time, held => ready() ? (true, null) : (false, held >= limit ? null : limit - held), aborted);
 
-    private static async Task<bool> WaitForChangeAsync(StreamOutput output, Func<bool> ready, TimeSpan limit, CancellationToken aborted)
+    /// <summary>
+    /// Asks <paramref name="decide"/> (given how long the request has been held so far, by
+    /// <paramref name="time"/>) at once and after every change of the output, until it no longer
+    /// names a time to wait; returns that last decision.
+    /// </summary>
+    private static async Task<T> HoldAsync<T>(StreamOutput output, TimeProvider time, Func<TimeSpan, (T Decision, TimeSpan? Wait)> decide, CancellationToken aborted)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(limit);
-        try
+        long start = time.GetTimestamp();
+        while (true)
         {
-            while (true)
+            // Take the signal's task before deciding, so a change in between is not missed.
+            Task next = output.Changed.NextChange;
+            (T decision, TimeSpan? wait) = decide(time.GetElapsedTime(start));
+            if (wait is not { } remaining)
             {
-                // Take the signal's task before checking, so a change in between is not missed.
-                Task next = output.Changed.NextChange;
-                if (ready())
-                {
-                    return true;
-                }
-
-                await next.WaitAsync(timeout.Token).ConfigureAwait(false);
+                return decision;
             }
-        }
-        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-        {
-            return ready();
+
+            try
+            {
+                await next.WaitAsync(remaining, time, aborted).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Decide again: the rule says when the time is up.
+            }
         }
     }
 
     /// <summary>
-    /// <see cref="WaitAsync"/> holding one of the <see cref="ParkedRequests"/> slots while it waits
-    /// (none when ready at once); null, without waiting, when every slot is taken.
+    /// <see cref="HoldAsync"/> a request a rule said to wait, holding one of the
+    /// <see cref="ParkedRequests"/> slots while it waits; null, without waiting, when every slot is
+    /// taken. <paramref name="remaining"/> is the time a decision still waits for, null when final.
     /// </summary>
-    private static async Task<bool?> ParkAsync(ParkedRequests parked, StreamOutput output, Func<bool> ready, TimeSpan limit, CancellationToken aborted)
+    private static async Task<T?> ParkAsync<T>(Services live, StreamOutput output, Func<TimeSpan, T> recheck, Func<T, TimeSpan?> remaining, CancellationToken aborted)
+        where T : class
     {
-        if (ready())
-        {
-            return true;
-        }
-
-        if (!parked.TryEnter())
+        if (!live.Parked.TryEnter())
         {
             return null;
         }
 
         try
         {
-            return await WaitAsync(output, ready, limit, aborted).ConfigureAwait(false);
+            return await HoldAsync(output, live.Time, held =>
+            {
+                T decision = recheck(held);
+                return (decision, remaining(decision));
+            }, aborted).ConfigureAwait(false);
         }
         finally
         {
-            parked.Exit();
+            live.Parked.Exit();
         }
     }
 
