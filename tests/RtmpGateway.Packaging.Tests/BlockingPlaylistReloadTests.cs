@@ -190,9 +190,12 @@ public class BlockingPlaylistReloadTests
     }
 
     [Theory]
+    [InlineData(100, 30)]
     [InlineData(250, 12)]
+    [InlineData(300, 10)]
     [InlineData(400, 8)]
     [InlineData(500, 6)]
+    [InlineData(600, 5)]
     [InlineData(999, 4)]
     [InlineData(1000, 3)]
     [InlineData(2000, 3)]
