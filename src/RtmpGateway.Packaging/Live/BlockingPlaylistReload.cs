@@ -127,15 +127,10 @@ public static class BlockingPlaylistReload
 
     /// <summary>
     /// "The Advance Part Limit is three divided by the Part Target Duration if the Part Target
-    /// Duration is less than one second, or three otherwise" (rounded up to whole parts). In ticks:
-    /// in doubles 3 / 0.3 is 10.000000000000002, which rounds up to 11.
+    /// Duration is less than one second, or three otherwise" (rounded up to whole parts).
     /// </summary>
-    public static int AdvancePartLimit(TimeSpan partTarget)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(partTarget, TimeSpan.Zero);
-        const long three = 3 * TimeSpan.TicksPerSecond;
-        return partTarget < TimeSpan.FromSeconds(1) ? (int)((three + partTarget.Ticks - 1) / partTarget.Ticks) : 3;
-    }
+    public static int AdvancePartLimit(TimeSpan partTarget) =>
+        partTarget < TimeSpan.FromSeconds(1) ? (int)Math.Ceiling(3 / partTarget.TotalSeconds) : 3;
 
     /// <summary>
     /// The longest a blocked request is held: "A Server that cannot provide the requested Playlist
