@@ -103,9 +103,15 @@ public sealed record PlaylistDecision
     /// <summary>BadRequest: what was wrong, for the response body.</summary>
     public string? Problem { get; internal init; }
 
-    internal static PlaylistDecision Serve(bool skip) => new(PlaylistAction.Serve) { Skip = skip };
+    // The common answers made once: most playlist requests are served at once.
+    private static readonly PlaylistDecision ServeWhole = new(PlaylistAction.Serve);
+    private static readonly PlaylistDecision ServeDelta = new(PlaylistAction.Serve) { Skip = true };
+    private static readonly PlaylistDecision AwaitWhole = new(PlaylistAction.AwaitFirstSegment);
+    private static readonly PlaylistDecision AwaitDelta = new(PlaylistAction.AwaitFirstSegment) { Skip = true };
 
-    internal static PlaylistDecision AwaitFirstSegment(bool skip) => new(PlaylistAction.AwaitFirstSegment) { Skip = skip };
+    internal static PlaylistDecision Serve(bool skip) => skip ? ServeDelta : ServeWhole;
+
+    internal static PlaylistDecision AwaitFirstSegment(bool skip) => skip ? AwaitDelta : AwaitWhole;
 
     internal static PlaylistDecision Block(long msn, int? part, bool skip, TimeSpan limit) =>
         new(PlaylistAction.Block) { Msn = msn, Part = part, Skip = skip, Limit = limit, Remaining = limit };
