@@ -146,26 +146,6 @@ public sealed class AuthTests
     }
 
     [Fact]
-    public async Task Unconfigured_OnlyLoopbackPublishers()
-    {
-        await using GatewayInstance gateway = await GatewayInstance.StartAsync();
-        StreamAuthorizer auth = gateway.Services.GetRequiredService<StreamAuthorizer>();
-
-        AuthDecision local = await auth.AuthorizePublishAsync(Request(IPAddress.Loopback), CancellationToken.None);
-        AuthDecision localV6 = await auth.AuthorizePublishAsync(Request(IPAddress.IPv6Loopback), CancellationToken.None);
-        AuthDecision remote = await auth.AuthorizePublishAsync(Request(IPAddress.Parse("203.0.113.9")), CancellationToken.None);
-        AuthDecision mapped = await auth.AuthorizePublishAsync(Request(IPAddress.Parse("::ffff:203.0.113.9")), CancellationToken.None);
-
-        Assert.True(local.Allowed);
-        Assert.True(localV6.Allowed);
-        Assert.False(remote.Allowed);
-        Assert.False(mapped.Allowed);
-        Assert.Contains("needs Auth settings", remote.Reason, StringComparison.Ordinal);
-
-        static AuthRequest Request(IPAddress address) => new("live", "cam", [], address, "c1", null, null);
-    }
-
-    [Fact]
     public async Task PlaybackToken_EveryRequestChecked_AndCarriedIntoTheUrlsThePlaylistsReference()
     {
         await using GatewayInstance gateway = await GatewayInstance.StartAsync(

@@ -18,17 +18,27 @@ internal sealed class IpRules
     {
         if (IPNetwork.TryParse(rule, out network))
         {
+            network = Canonical(network);
             return true;
         }
 
         if (IPAddress.TryParse(rule, out IPAddress? address))
         {
-            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            network = Canonical(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
             return true;
         }
 
         return false;
     }
+
+    /// <summary>
+    /// A rule inside ::ffff:0:0/96 (RFC 4291 §2.5.5.2) as the IPv4 network it stands for: addresses
+    /// are checked as IPv4 (<see cref="Canonical(IPAddress)"/>), so a mapped rule would match nothing.
+    /// </summary>
+    private static IPNetwork Canonical(IPNetwork network)
+        => network.PrefixLength >= 96 && network.BaseAddress.IsIPv4MappedToIPv6
+            ? new IPNetwork(network.BaseAddress.MapToIPv4(), network.PrefixLength - 96)
+            : network;
 
     private static IPNetwork Parse(string rule) => TryParse(rule, out IPNetwork network) ? network : throw new FormatException($"'{rule}' is not an address or CIDR network");
 

@@ -41,8 +41,11 @@ internal static class SignedToken
             return TokenCheck.Invalid;
         }
 
+        // Base64Url.TryDecodeFromChars returns false only for a short destination: a character
+        // outside base64url or a bad length throws FormatException. Check first.
         Span<byte> given = stackalloc byte[48];
-        if (!Base64Url.TryDecodeFromChars(token, given, out int length) || length != 32)
+        if (!Base64Url.IsValid(token, out int decodedLength) || decodedLength != 32
+            || !Base64Url.TryDecodeFromChars(token, given, out int length) || length != 32)
         {
             return TokenCheck.Invalid;
         }
