@@ -211,6 +211,7 @@ public sealed class HubStream
             }
 
             _acceptDerived = true;
+            _openDerived = 0;
             Publisher = publisher;
             Publish = publisher.Number;
             State = HubStreamState.Live;
@@ -322,20 +323,29 @@ public sealed class HubStream
         Post(readers, new HubItem(HubItemKind.Frame, new HubFrame(track, unit, receivedAt, null, default, publish)), track);
     }
 
-    internal void OpenDerived()
+    /// <summary>
+    /// A producer of tracks derived from publish <paramref name="publish"/> (the ladder); see
+    /// <see cref="StreamPublisher.OpenDerived"/>. Once that publish is over, what it writes is ignored.
+    /// </summary>
+    public DerivedWriter OpenDerived(int publish)
     {
         lock (_gate)
         {
-            _openDerived++;
+            if (publish == Publish)
+            {
+                _openDerived++;
+            }
         }
+
+        return new DerivedWriter(this, publish);
     }
 
     internal void CloseDerived(int publish)
     {
         lock (_gate)
         {
-            _openDerived--;
-            if (_openDerived == 0 && Publish == publish)
+            // Only the current publish's producers count; an older one's are over already.
+            if (Publish == publish && --_openDerived == 0)
             {
                 RunAfterDerived();
             }

@@ -6,26 +6,32 @@ namespace RtmpGateway.Hub;
 /// Bytes from the ingest (an FLV tag body: the access unit's payload is a slice of it), shared by
 /// every reader without a copy. Ownership is counted: whoever creates one holds one reference, each
 /// holder that keeps it past the call that handed it over takes one more (<see cref="AddRef"/>) and
-/// gives it back (<see cref="Release"/>); the last release returns the array to the pool.
+/// gives it back (<see cref="Release"/>); the last release returns a pooled array to the pool.
+/// <para>A buffer from <see cref="CopyOf"/> is not pooled: the packager keeps payload slices of the
+/// frames it reads until their part is written, past the frame's release, so the garbage collector
+/// decides when those bytes go. A pooled buffer (<see cref="Adopt"/>) is for readers that copy or
+/// finish with a frame before they release it.</para>
 /// </summary>
 public sealed class MediaBuffer
 {
     private byte[]? _array;
     private readonly int _length;
+    private readonly bool _pooled;
     private int _references = 1;
 
-    private MediaBuffer(byte[] array, int length)
+    private MediaBuffer(byte[] array, int length, bool pooled)
     {
         _array = array;
         _length = length;
+        _pooled = pooled;
     }
 
-    /// <summary>A copy of <paramref name="bytes"/> in a pooled array, with one reference (the caller's).</summary>
+    /// <summary>A copy of <paramref name="bytes"/> in an array of its own, with one reference (the caller's).</summary>
     public static MediaBuffer CopyOf(ReadOnlySpan<byte> bytes)
     {
-        byte[] array = ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length, 1));
+        byte[] array = GC.AllocateUninitializedArray<byte>(bytes.Length);
         bytes.CopyTo(array);
-        return new MediaBuffer(array, bytes.Length);
+        return new MediaBuffer(array, bytes.Length, pooled: false);
     }
 
     /// <summary>
@@ -36,7 +42,7 @@ public sealed class MediaBuffer
     {
         ArgumentNullException.ThrowIfNull(pooledArray);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, pooledArray.Length);
-        return new MediaBuffer(pooledArray, length);
+        return new MediaBuffer(pooledArray, length, pooled: true);
     }
 
     public int Length => _length;
@@ -67,7 +73,7 @@ public sealed class MediaBuffer
         if (left == 0)
         {
             byte[]? array = Interlocked.Exchange(ref _array, null);
-            if (array is not null)
+            if (array is not null && _pooled)
             {
                 ArrayPool<byte>.Shared.Return(array);
             }

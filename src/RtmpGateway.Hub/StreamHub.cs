@@ -61,11 +61,18 @@ public sealed class StreamHub
     private readonly Lock _gate = new();
     private int _slots;
 
-    public StreamHub(TimeProvider time, HubOptions? options = null)
+    /// <param name="stopping">
+    /// Cancelled when the gateway begins to shut down (before any of its stopping callbacks runs):
+    /// from then on a publisher whose connection closes ends its stream instead of starting a grace.
+    /// </param>
+    public StreamHub(TimeProvider time, HubOptions? options = null, CancellationToken stopping = default)
     {
         Time = time ?? throw new ArgumentNullException(nameof(time));
         Options = options ?? new HubOptions();
+        Stopping = stopping;
     }
+
+    public CancellationToken Stopping { get; }
 
     public TimeProvider Time { get; }
 

@@ -48,6 +48,9 @@ public sealed class StreamPublisher
 
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
+    /// <summary>Frames the ingest could not use: sent before their track's codec config (set by the ingest).</summary>
+    public long DroppedBeforeConfig { get; set; }
+
     /// <summary>How long the publisher has sent nothing: a silent one may be replaced (a dead connection not noticed yet).</summary>
     public TimeSpan SilentFor => _hub.Time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastReceivedTicks), TimeSpan.Zero);
 
@@ -90,11 +93,16 @@ public sealed class StreamPublisher
     /// stream beside the ingest's. The stream's interruption or end waits for it to be disposed (its
     /// last frames delivered), up to the hub's flush timeout.
     /// </summary>
-    public DerivedWriter OpenDerived() => new(Stream, Number);
+    public DerivedWriter OpenDerived() => Stream.OpenDerived(Number);
 
     /// <summary>The publisher left; <paramref name="reason"/> says whether it may come back.</summary>
     public void End(HubEndReason reason)
     {
+        if (_hub.Stopping.IsCancellationRequested)
+        {
+            reason = HubEndReason.Shutdown;
+        }
+
         Stream.EndPublish(this, reason, _hub.Options.ReconnectGrace, _hub.Options.DerivedFlushTimeout);
         _ended.TrySetResult();
     }
@@ -110,7 +118,6 @@ public sealed class DerivedWriter : IDisposable
     {
         _stream = stream;
         Publish = publish;
-        stream.OpenDerived();
     }
 
     public int Publish { get; }

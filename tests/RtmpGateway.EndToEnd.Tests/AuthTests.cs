@@ -142,7 +142,7 @@ public sealed class AuthTests
 
         Assert.NotEqual(0, ffmpeg.ExitCode);
         await gateway.Logs.WaitForLineAsync(l => l.Contains("address denied", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
-        Assert.Null(gateway.Registry.Find("live", "blocked"));
+        Assert.Null(gateway.Hub.Find("live", "blocked"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using RtmpGateway.Hub;
 using System.Globalization;
 using System.Net;
 using RtmpGateway.EndToEnd.Tests.Infrastructure;
@@ -140,10 +141,10 @@ public sealed class HlsDashTests : IAsyncLifetime
                 await publisher.SendMessageAsync(t.Type == Rtmp.Messages.RtmpMessageType.Video ? 6 : 4, t.Type, publisher.StreamId, t.Timestamp, t.Body);
             }
 
-            var stream = await _gateway.WaitForStreamAsync("live", "early", TimeSpan.FromSeconds(5));
+            StreamPublisher ingest = (await _gateway.WaitForStreamAsync("live", "early", TimeSpan.FromSeconds(5))).Publisher!;
             await publisher.SendCommandAsync(publisher.StreamId, "deleteStream", 0, null, (double)publisher.StreamId);
             await _gateway.Logs.WaitForLineAsync(l => l.Contains("unpublished live/early", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
-            Assert.Equal(10, stream.DroppedBeforeConfig);
+            Assert.Equal(10, ingest.DroppedBeforeConfig);
 
             string media = await _http.GetStringAsync(Url("/live/early/source/index.m3u8"));
             Assert.Contains("#EXT-X-ENDLIST", media, StringComparison.Ordinal);

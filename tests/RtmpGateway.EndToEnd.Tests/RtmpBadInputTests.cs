@@ -1,6 +1,6 @@
 using RtmpGateway.EndToEnd.Tests.Infrastructure;
 using RtmpGateway.Rtmp.Messages;
-using RtmpGateway.Server.Streams;
+using RtmpGateway.Hub;
 
 namespace RtmpGateway.EndToEnd.Tests;
 
@@ -13,7 +13,7 @@ public sealed class RtmpBadInputTests : IAsyncLifetime
 {
     private GatewayInstance _gateway = null!;
     private RawRtmpClient _healthy = null!;
-    private LiveStream _healthyStream = null!;
+    private HubStream _healthyStream = null!;
     private uint _healthyTime;
 
     public async Task InitializeAsync()
@@ -83,7 +83,7 @@ public sealed class RtmpBadInputTests : IAsyncLifetime
 
         // The live stream lost nothing and keeps going; new clients are served.
         await SendHealthyFramesAsync(5);
-        Assert.Same(_healthyStream, _gateway.Registry.Find("live", "healthy"));
+        Assert.Same(_healthyStream, _gateway.Hub.Find("live", "healthy"));
         await using RawRtmpClient fresh = await RawRtmpClient.ConnectAsync(_gateway.RtmpEndPoint);
     }
 
@@ -105,7 +105,7 @@ public sealed class RtmpBadInputTests : IAsyncLifetime
         await _gateway.Logs.WaitForLineAsync(l => l.Contains("refused publish of live/healthy: already being published", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
 
         await SendHealthyFramesAsync(5);
-        Assert.Same(_healthyStream, _gateway.Registry.Find("live", "healthy"));
+        Assert.Same(_healthyStream, _gateway.Hub.Find("live", "healthy"));
     }
 
     private async Task<RawRtmpClient> SendBadInputAsync(string badInput)

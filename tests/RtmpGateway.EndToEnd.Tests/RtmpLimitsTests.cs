@@ -66,7 +66,7 @@ public sealed class RtmpLimitsTests : IAsyncLifetime
         }
 
         await _gateway.Logs.WaitForLineAsync(l => l.Contains("refused: 2 connections open from this address, the limit (Rtmp:MaxConnectionsPerIp) is 2", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
-        Assert.Null(_gateway.Registry.Find("live", "perip"));
+        Assert.Null(_gateway.Hub.Find("live", "perip"));
         Assert.True(await ClosedAtOnceAsync(IPAddress.Loopback), "a connection past Rtmp:MaxConnectionsPerIp was kept open");
 
         // The limit is per address: another one is served.
@@ -122,11 +122,11 @@ public sealed class RtmpLimitsTests : IAsyncLifetime
             Assert.True(await raw.WaitForCloseAsync(TimeSpan.FromSeconds(5)));
         }
 
-        Assert.Equal(2, _gateway.Registry.Streams.Count);
+        Assert.Equal(2, _gateway.Hub.Streams.Count);
 
         // The publisher of "one" leaves: its slot is free again.
         await one.DisposeAsync();
-        await Poll.UntilAsync(() => _gateway.Registry.Find("live", "one") is null, TimeSpan.FromSeconds(10), () => "live/one is still published");
+        await Poll.UntilAsync(() => _gateway.Hub.Find("live", "one") is null, TimeSpan.FromSeconds(10), () => "live/one is still published");
 
         await using ToolProcess admitted = await FfmpegPublishAsync("three");
         Assert.True(admitted.ExitCode == 0, admitted.StdErr);
@@ -153,8 +153,8 @@ public sealed class RtmpLimitsTests : IAsyncLifetime
 
         Assert.True(await silent.WaitForCloseAsync(TimeSpan.FromSeconds(1)), "a silent connection outlived Rtmp:IdleTimeout");
         await _gateway.Logs.WaitForLineAsync(l => l.Contains("closed: protocol error IdleTimeout: nothing received for 1 s", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
-        Assert.NotNull(_gateway.Registry.Find("live", "busy"));
-        Assert.Equal(1, _gateway.Registry.Find("live", "busy")!.ViewerCount);
+        Assert.NotNull(_gateway.Hub.Find("live", "busy"));
+        Assert.Equal(1, _gateway.Hub.Find("live", "busy")!.CountReaders("rtmp"));
         Assert.Equal(2, Listener.ConnectionCount); // the publisher and the viewer
     }
 }

@@ -104,7 +104,7 @@ public sealed class RtmpPlaybackTests : IAsyncLifetime
         var stream = await _gateway.WaitForStreamAsync("live", "fast", TimeSpan.FromSeconds(1));
         await Poll.UntilAsync(() => stream.VideoFrames >= frames, TimeSpan.FromSeconds(10), () => $"{stream.VideoFrames} of {frames} frames; log:\n{string.Join('\n', _gateway.Logs.Lines)}");
         Assert.Equal(frames, stream.VideoFrames);
-        Assert.Equal(0, stream.ViewerCount);
+        Assert.Equal(0, stream.CountReaders("rtmp"));
         Assert.True(await slow.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
     }
 

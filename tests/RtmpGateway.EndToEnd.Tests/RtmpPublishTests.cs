@@ -22,7 +22,7 @@ public sealed class RtmpPublishTests : IAsyncLifetime
     [Fact]
     public async Task Publish_Ffmpeg10s720p_ServerReceivesExactlyWhatFfmpegSent()
     {
-        var recorder = StreamRecorder.AttachOnPublish(_gateway.Registry, "live", "e2e720");
+        var recorder = StreamRecorder.AttachOnPublish(_gateway.Hub, "live", "e2e720");
         string copy = Path.Combine(_dir, "sent.flv");
 
         await using ToolProcess ffmpeg = await ToolProcess.RunAsync(
@@ -82,7 +82,7 @@ public sealed class RtmpPublishTests : IAsyncLifetime
     [Fact]
     public async Task Publish_TimestampsCrossTheWrap_UnwrappedTimeKeepsRising()
     {
-        var recorder = StreamRecorder.AttachOnPublish(_gateway.Registry, "live", "wrap");
+        var recorder = StreamRecorder.AttachOnPublish(_gateway.Hub, "live", "wrap");
 
         // FFmpeg's FLV muxer writes 31 bits of timestamp, so its RTMP timestamps wrap at 2^31 ms;
         // an offset 3 s short of that puts the wrap in the middle of the 6 s publish.

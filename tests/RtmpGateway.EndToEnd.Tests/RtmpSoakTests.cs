@@ -66,9 +66,9 @@ public sealed class RtmpSoakTests : IAsyncLifetime
     /// <summary>Until every connection is closed and uncounted, and no stream is live.</summary>
     private Task SettleAsync()
         => Poll.UntilAsync(
-            () => Listener.ConnectionCount == 0 && Listener.CountedConnections == 0 && _gateway!.Registry.Streams.Count == 0,
+            () => Listener.ConnectionCount == 0 && Listener.CountedConnections == 0 && _gateway!.Hub.Streams.Count == 0,
             TimeSpan.FromSeconds(20),
-            () => $"{Listener.ConnectionCount} connections, {_gateway!.Registry.Streams.Count} streams still open");
+            () => $"{Listener.ConnectionCount} connections, {_gateway!.Hub.Streams.Count} streams still open");
 
     private readonly record struct Snapshot(long Managed, long Heap, int Threads, int Descriptors)
     {
@@ -174,12 +174,12 @@ public sealed class RtmpSoakTests : IAsyncLifetime
         }
 
         Measure();
-        Assert.False(stream.IsAlive, "the ended LiveStream is still referenced");
+        Assert.False(stream.IsAlive, "the ended HubStream is still referenced");
         Assert.False(output.IsAlive, "the removed StreamOutput is still referenced");
     }
 
     /// <summary>Weak references to a stream and its output, made outside any async state machine so no hidden local keeps them.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private (WeakReference Stream, WeakReference Output) Track(string name)
-        => (new WeakReference(_gateway!.Registry.Find("live", name)!), new WeakReference(Packaging.Find("live", name)!));
+        => (new WeakReference(_gateway!.Hub.Find("live", name)!), new WeakReference(Packaging.Find("live", name)!));
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using RtmpGateway.Hub;
 using RtmpGateway.Media;
 using RtmpGateway.Packaging.Live;
 using RtmpGateway.Packaging.Manifests;
@@ -41,16 +43,34 @@ public class ContinuityTests
             if (vt <= at)
             {
                 long dts = (long)Math.Round((firstDtsSeconds * 90_000) + (vi * 3000L));
-                packager.OnAccessUnit(new AccessUnit(v, dts, dts, vi % 30 == 0, Frame), wallStart.AddSeconds(vt));
+                Feed(packager, new AccessUnit(v, dts, dts, vi % 30 == 0, Frame), wallStart.AddSeconds(vt));
                 vi++;
             }
             else
             {
                 long dts = (long)Math.Round(firstDtsSeconds * 44_100) + (ai * 1024L);
-                packager.OnAccessUnit(new AccessUnit(StreamPackagerTests.Audio, dts, dts, true, Frame), wallStart.AddSeconds(at));
+                Feed(packager, new AccessUnit(StreamPackagerTests.Audio, dts, dts, true, Frame), wallStart.AddSeconds(at));
                 ai++;
             }
         }
+    }
+
+    /// <summary>Each packager's timeline across publishes, as the hub keeps it in front of the packager.</summary>
+    private static readonly ConditionalWeakTable<StreamPackager, TimelineRemap> Timelines = [];
+
+    /// <summary>A unit as the hub hands it to the packager: on the stream's timeline. Returns it so mapped.</summary>
+    private static AccessUnit Feed(StreamPackager packager, AccessUnit unit, DateTimeOffset receivedAt)
+    {
+        AccessUnit mapped = Timelines.GetOrCreateValue(packager).Map(unit.Kind == MediaKind.Video ? "source" : "audio", unit, receivedAt);
+        packager.OnAccessUnit(mapped, receivedAt);
+        return mapped;
+    }
+
+    /// <summary>A publisher back: the hub maps its first frame anew, the packager continues after a discontinuity.</summary>
+    private static int Resume(StreamPackager packager, DateTimeOffset now)
+    {
+        Timelines.GetOrCreateValue(packager).Resume();
+        return packager.Resume(now);
     }
 
     private static StreamPackager NewPackager(PackagingOptions? options = null)
@@ -87,7 +107,7 @@ public class ContinuityTests
         packager.Suspend(Wall.AddSeconds(6));
 
         // The new publisher's clock starts at 0 again, 10 s after the first one's.
-        Assert.Equal(2, packager.Resume(Wall.AddSeconds(10)));
+        Assert.Equal(2, Resume(packager, Wall.AddSeconds(10)));
         Publish(packager, Wall.AddSeconds(10), 6);
         packager.End(Wall.AddSeconds(16));
 
@@ -121,12 +141,12 @@ public class ContinuityTests
         packager.Suspend(Wall.AddSeconds(4));
 
         // Back 0.1 s after the old timeline ended (at 4 s), with a clock that starts at 100 s.
-        packager.Resume(Wall.AddSeconds(4.1));
+        Resume(packager, Wall.AddSeconds(4.1));
         Publish(packager, Wall.AddSeconds(4.1), 2, firstDtsSeconds: 100);
 
         TrackSnapshot video = packager.Output.Find("source")!;
         CmafSegment first = video.Segments.Concat([video.Current!]).First(s => s.DiscontinuitySequence == 1);
-        Assert.Equal((4 + StreamPackager.ResumeGap.TotalSeconds) * 90_000, first.Start);
+        Assert.Equal((4 + TimelineRemap.ResumeGap.TotalSeconds) * 90_000, first.Start);
     }
 
     [Fact]
@@ -135,7 +155,7 @@ public class ContinuityTests
         StreamPackager packager = NewPackager();
         Publish(packager, Wall, 6);
         packager.Suspend(Wall.AddSeconds(6));
-        packager.Resume(Wall.AddSeconds(10));
+        Resume(packager, Wall.AddSeconds(10));
         Publish(packager, Wall.AddSeconds(10), 4.2);
 
         string[] lines = Lines(packager.Output, "source");
@@ -159,7 +179,7 @@ public class ContinuityTests
         StreamPackager packager = NewPackager(options);
         Publish(packager, Wall, 4);
         packager.Suspend(Wall.AddSeconds(4));
-        packager.Resume(Wall.AddSeconds(6));
+        Resume(packager, Wall.AddSeconds(6));
 
         // Segments 1-2 before, 3.. after. Window of 3: [2, 3, 4] has the tag before 3.
         Publish(packager, Wall.AddSeconds(6), 4.5);
@@ -186,7 +206,7 @@ public class ContinuityTests
         StreamPackager packager = NewPackager(options);
         Publish(packager, Wall, 6);
         packager.Suspend(Wall.AddSeconds(6));
-        packager.Resume(Wall.AddSeconds(8));
+        Resume(packager, Wall.AddSeconds(8));
         Publish(packager, Wall.AddSeconds(8), 12.1);
 
         // Segments 1-3 before, 4-9 after: the window [4..9] starts at the first new segment.
@@ -199,7 +219,7 @@ public class ContinuityTests
         packager = NewPackager(options);
         Publish(packager, Wall, 6);
         packager.Suspend(Wall.AddSeconds(6));
-        packager.Resume(Wall.AddSeconds(8));
+        Resume(packager, Wall.AddSeconds(8));
         Publish(packager, Wall.AddSeconds(8), 10.1);
         lines = Lines(packager.Output, "source", options, skip);
         Assert.Contains("#EXT-X-MEDIA-SEQUENCE:3", lines);
@@ -219,7 +239,7 @@ public class ContinuityTests
         Assert.Equal("seg-s1-3.m4s", lines.Last(l => l.StartsWith("seg-", StringComparison.Ordinal)));
 
         // After the reconnect that part is the first of the next segment, as hinted.
-        packager.Resume(Wall.AddSeconds(7));
+        Resume(packager, Wall.AddSeconds(7));
         Publish(packager, Wall.AddSeconds(7), 0.6);
         CmafSegment current = packager.Output.Find("source")!.Current!;
         Assert.Equal(4, current.Sequence);
@@ -234,7 +254,7 @@ public class ContinuityTests
         StreamPackager packager = NewPackager();
         Publish(packager, Wall, 6);
         packager.Suspend(Wall.AddSeconds(6));
-        packager.Resume(Wall.AddSeconds(10));
+        Resume(packager, Wall.AddSeconds(10));
         Publish(packager, Wall.AddSeconds(10), 6.2);
 
         string mpd = DashManifestWriter.Write(packager.Output, new PackagingOptions { SegmentTarget = TimeSpan.FromSeconds(2), PlaylistSegments = 6, RetainedSegments = 9, LowLatency = false }, Wall.AddSeconds(16.2), "http://x/api/time")!;
@@ -311,7 +331,7 @@ public class ContinuityTests
         StreamPackager packager = NewPackager();
         Publish(packager, Wall, 4);
         packager.Suspend(Wall.AddSeconds(4));
-        packager.Resume(Wall.AddSeconds(5));
+        Resume(packager, Wall.AddSeconds(5));
         Publish(packager, Wall.AddSeconds(5), 4, video: Video360);
 
         TrackSnapshot video = packager.Output.Find("source")!;
@@ -330,9 +350,9 @@ public class ContinuityTests
             for (int v = 0; v < frames; v++)
             {
                 long dts = v * 3000L;
-                AccessUnit mapped = packager.OnAccessUnit(new AccessUnit(StreamPackagerTests.Video, dts, dts, v % 30 == 0, Frame), wall.AddSeconds(v / 30.0));
+                AccessUnit mapped = Feed(packager, new AccessUnit(StreamPackagerTests.Video, dts, dts, v % 30 == 0, Frame), wall.AddSeconds(v / 30.0));
 
-                // The ladder takes the unit as packaged, so its rung shares the source's timeline.
+                // The ladder reads the unit as the hub mapped it, so its rung shares the source's timeline.
                 packager.OnRungAccessUnit(publish, "360p", mapped with { Config = Video360 }, wall.AddSeconds(v / 30.0));
             }
         }
@@ -341,7 +361,7 @@ public class ContinuityTests
         packager.OnRungConfig(1, "360p", Video360);
         Source(Wall, 120, 1);
         packager.Suspend(Wall.AddSeconds(4));
-        Assert.Equal(2, packager.Resume(Wall.AddSeconds(6)));
+        Assert.Equal(2, Resume(packager, Wall.AddSeconds(6)));
 
         // Late output of the old ladder, after the resume: ignored.
         packager.OnRungAccessUnit(1, "360p", new AccessUnit(Video360, 400 * 3000, 400 * 3000, true, Frame), Wall.AddSeconds(6));
@@ -364,14 +384,14 @@ public class ContinuityTests
         packager.OnCodecConfig(StreamPackagerTests.Audio);
         for (int a = 0; a < 190; a++)
         {
-            packager.OnAccessUnit(new AccessUnit(StreamPackagerTests.Audio, a * 1024L, a * 1024L, true, Frame), Wall.AddSeconds(a * 1024 / 44100.0));
+            Feed(packager, new AccessUnit(StreamPackagerTests.Audio, a * 1024L, a * 1024L, true, Frame), Wall.AddSeconds(a * 1024 / 44100.0));
         }
 
         packager.Suspend(Wall.AddSeconds(4.5));
-        packager.Resume(Wall.AddSeconds(8));
+        Resume(packager, Wall.AddSeconds(8));
         for (int a = 0; a < 190; a++)
         {
-            packager.OnAccessUnit(new AccessUnit(StreamPackagerTests.Audio, a * 1024L, a * 1024L, true, Frame), Wall.AddSeconds(8 + (a * 1024 / 44100.0)));
+            Feed(packager, new AccessUnit(StreamPackagerTests.Audio, a * 1024L, a * 1024L, true, Frame), Wall.AddSeconds(8 + (a * 1024 / 44100.0)));
         }
 
         packager.End(Wall.AddSeconds(13));
@@ -389,6 +409,6 @@ public class ContinuityTests
         packager.End(Wall.AddSeconds(3));
         packager.End(Wall.AddSeconds(30));
         Assert.Equal(Wall.AddSeconds(3), packager.Output.EndedAt);
-        Assert.Throws<InvalidOperationException>(() => packager.Resume(Wall.AddSeconds(31)));
+        Assert.Throws<InvalidOperationException>(() => Resume(packager, Wall.AddSeconds(31)));
     }
 }

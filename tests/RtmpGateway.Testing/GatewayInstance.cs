@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using RtmpGateway.Server.Hosting;
-using RtmpGateway.Server.Streams;
+using RtmpGateway.Hub;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Display;
@@ -32,7 +32,8 @@ public sealed class GatewayInstance : IAsyncDisposable
 
     public Uri HttpBase { get; private set; } = null!;
 
-    public StreamRegistry Registry => _app.Services.GetRequiredService<StreamRegistry>();
+    /// <summary>The gateway's stream hub: what is live, its readers.</summary>
+    public StreamHub Hub => _app.Services.GetRequiredService<StreamHub>();
 
     public IServiceProvider Services => _app.Services;
 
@@ -79,10 +80,10 @@ public sealed class GatewayInstance : IAsyncDisposable
     }
 
     /// <summary>Waits until a stream is live (or fails after the timeout).</summary>
-    public async Task<LiveStream> WaitForStreamAsync(string app, string name, TimeSpan timeout)
+    public async Task<HubStream> WaitForStreamAsync(string app, string name, TimeSpan timeout)
     {
-        LiveStream? stream = null;
-        await Poll.UntilAsync(() => (stream = Registry.Find(app, name)) is not null, timeout, () => $"{app}/{name} is not live");
+        HubStream? stream = null;
+        await Poll.UntilAsync(() => (stream = Hub.Find(app, name)) is not null, timeout, () => $"{app}/{name} is not live");
         return stream!;
     }
 

@@ -15,24 +15,17 @@ public enum ForcedCutReason
 /// where its parts begin; the audio track is cut at the same instants, so segment N and part N.k of
 /// every track cover the same interval. To know those instants, audio waits until the video has
 /// passed its time (publishers interleave audio a little ahead of video). A stream without video
-/// is cut by time. Calls come in order from the publisher's thread.
+/// is cut by time. Calls come in order from one thread at a time (the packager's hub reader).
 /// <para>One output can outlive its publisher: <see cref="Suspend"/> when the publisher drops,
 /// <see cref="Resume"/> when it (or another one) comes back to the same name. The playlists continue:
-/// sequence numbers go on, the new publisher's timestamps are mapped onto the same timeline (after the
-/// old one, at the wall clock of its first sample), and the first new segment starts after a
-/// discontinuity, as it does after a codec config change.</para>
+/// sequence numbers go on, the new publisher's timestamps arrive mapped onto the same timeline by the
+/// hub (after the old one, at the wall clock of its first sample), and the first new segment starts
+/// after a discontinuity, as it does after a codec config change.</para>
 /// </summary>
 public sealed class StreamPackager
 {
     public const string SourceRendition = "source";
     public const string AudioRendition = "audio";
-
-    /// <summary>
-    /// Least room between the old timeline's end and a resumed publisher's first sample. The first
-    /// sample of one track fixes the mapping for all; another track's first sample may carry a slightly
-    /// earlier timestamp (interleaving), and must still land after that track's old end.
-    /// </summary>
-    public static readonly TimeSpan ResumeGap = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How far audio may run ahead of a stalled video before it is packaged without waiting.</summary>
     private const long MaxAudioHold90k = 90_000;
@@ -65,12 +58,9 @@ public sealed class StreamPackager
     private long _discontinuitySequence;
     private DiscontinuityReason? _pendingDiscontinuity;
 
-    // Publishes: which one feeds the output now, whether it is away, and how its timestamps map onto the output's.
+    // Publishes: which one feeds the output now, and whether it is away.
     private int _publish = 1;
     private bool _suspended;
-    private bool _remapPending;
-    private long _offsetTicks;
-    private int _offsetTimescale = 1;
 
     public StreamPackager(StreamOutput output, PackagingOptions options)
     {
@@ -137,35 +127,26 @@ public sealed class StreamPackager
     }
 
     /// <summary>
-    /// One access unit, with the wall clock at which it was received. Returns the unit as packaged:
-    /// on the output's timeline, which differs from the publisher's after a <see cref="Resume"/>
-    /// (the ladder takes that one, so its rungs stay on the source's timeline).
+    /// One access unit, with the wall clock at which it was received, on the stream's timeline: the
+    /// hub has mapped a resumed publisher's timestamps after the old ones already
+    /// (<c>RtmpGateway.Hub.TimelineRemap</c>), so they keep increasing across publishes.
     /// </summary>
-    public AccessUnit OnAccessUnit(in AccessUnit unit, DateTimeOffset receivedAt)
+    public void OnAccessUnit(in AccessUnit unit, DateTimeOffset receivedAt)
     {
         lock (_gate)
         {
-            return OnAccessUnitLocked(unit, receivedAt);
+            OnAccessUnitLocked(unit, receivedAt);
         }
     }
 
-    private AccessUnit OnAccessUnitLocked(in AccessUnit unit, DateTimeOffset receivedAt)
+    private void OnAccessUnitLocked(in AccessUnit mapped, DateTimeOffset receivedAt)
     {
         if (_output.EndedAt is not null || _suspended)
         {
-            return unit;
+            return;
         }
 
-        if (_output.MediaTimeZero is null)
-        {
-            _output.MediaTimeZero = receivedAt - TimeSpan.FromSeconds((double)unit.Dts / unit.Config.Timescale);
-        }
-        else if (_remapPending)
-        {
-            MapResumedTimeline(unit, receivedAt, _output.MediaTimeZero.Value);
-        }
-
-        AccessUnit mapped = Map(unit);
+        _output.MediaTimeZero ??= receivedAt - TimeSpan.FromSeconds((double)mapped.Dts / mapped.Config.Timescale);
         DateTimeOffset zero = _output.MediaTimeZero.Value;
         _lastReceived = receivedAt;
         if (mapped.Kind == MediaKind.Video)
@@ -185,8 +166,6 @@ public sealed class StreamPackager
             _lastHeldAudio90k = To90k(audio);
             ReleaseAudio(zero, receivedAt, all: false);
         }
-
-        return mapped;
     }
 
     private static void EnqueueBounded<T>(Queue<T> queue, T item)
@@ -263,8 +242,8 @@ public sealed class StreamPackager
 
     /// <summary>
     /// A publisher is back (within the grace period): the output continues. Its first segment starts
-    /// after a discontinuity, with the same sequence numbers going on, and its timestamps are mapped so
-    /// the timeline keeps increasing. Returns the new <see cref="Publish"/> number (ladder output of
+    /// after a discontinuity, with the same sequence numbers going on (its timestamps come mapped after
+    /// the old ones). Returns the new <see cref="Publish"/> number (ladder output of
     /// older publishes is ignored from now on).
     /// </summary>
     public int Resume(DateTimeOffset now)
@@ -280,7 +259,6 @@ public sealed class StreamPackager
             _suspended = false;
             _output.SuspendedAt = null;
             _publish++;
-            _remapPending = _output.MediaTimeZero is not null;
             MarkDiscontinuity(DiscontinuityReason.Reconnect);
             _output.Changed.Signal();
             return _publish;
@@ -413,61 +391,6 @@ public sealed class StreamPackager
 
         return (sequence, _discontinuitySequence);
     }
-
-    /// <summary>
-    /// The first unit of a resumed publish fixes how its timestamps map onto the output's timeline: it
-    /// lands at its wall clock (so program date-times stay true), and never before the old timeline's
-    /// end plus <see cref="ResumeGap"/> (so decode times keep increasing in every track).
-    /// </summary>
-    private void MapResumedTimeline(in AccessUnit unit, DateTimeOffset receivedAt, DateTimeOffset zero)
-    {
-        _remapPending = false;
-        int timescale = unit.Config.Timescale;
-        long target = (long)Math.Round((receivedAt - zero).TotalSeconds * timescale);
-        long gap = (long)Math.Round(ResumeGap.TotalSeconds * timescale);
-        foreach (TrackSegmenter track in Segmenters())
-        {
-            if (track.TimelineEnd is { } end)
-            {
-                target = Math.Max(target, Convert(end, track.Config.Timescale, timescale) + gap);
-            }
-        }
-
-        _offsetTicks = target - unit.Dts;
-        _offsetTimescale = timescale;
-    }
-
-    private IEnumerable<TrackSegmenter> Segmenters()
-    {
-        if (_video is not null)
-        {
-            yield return _video;
-        }
-
-        if (_audio is not null)
-        {
-            yield return _audio;
-        }
-
-        foreach (Rung rung in _rungs.Values)
-        {
-            yield return rung.Segmenter;
-        }
-    }
-
-    private AccessUnit Map(in AccessUnit unit)
-    {
-        if (_offsetTicks == 0)
-        {
-            return unit;
-        }
-
-        long offset = Convert(_offsetTicks, _offsetTimescale, unit.Config.Timescale);
-        return unit with { Dts = unit.Dts + offset, Pts = unit.Pts + offset };
-    }
-
-    private static long Convert(long ticks, int from, int to)
-        => from == to ? ticks : (long)Math.Round((double)((Int128)ticks * to) / from, MidpointRounding.AwayFromZero);
 
     private void AnnounceBoundary(Boundary boundary)
     {

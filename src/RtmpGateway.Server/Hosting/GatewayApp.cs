@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
+using RtmpGateway.Hub;
 using RtmpGateway.Packaging.Live;
 using RtmpGateway.Server.Auth;
 using RtmpGateway.Server.Live;
 using RtmpGateway.Server.Rtmp;
-using RtmpGateway.Server.Streams;
 using Serilog;
 
 namespace RtmpGateway.Server.Hosting;
@@ -81,10 +81,15 @@ public static class GatewayApp
         }));
         builder.Services.AddSingleton<PackagingService>();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(sp => new StreamRegistry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<PackagingOptions>>())
-        {
-            MaxStreams = sp.GetRequiredService<IOptions<RtmpOptions>>().Value.MaxLiveStreams,
-        });
+        builder.Services.AddSingleton(sp => new StreamHub(
+            sp.GetRequiredService<TimeProvider>(),
+            new HubOptions
+            {
+                ReconnectGrace = sp.GetRequiredService<IOptions<PackagingOptions>>().Value.ReconnectGrace,
+                MaxGopBytes = sp.GetRequiredService<IOptions<RtmpOptions>>().Value.MaxGopCacheBytes,
+                MaxStreams = sp.GetRequiredService<IOptions<RtmpOptions>>().Value.MaxLiveStreams,
+            },
+            sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
         builder.Services.AddSingleton<RtmpListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RtmpListenerService>());
         // Graceful shutdown (SIGTERM, Ctrl+C): RTMP stops accepting, every stream ends (ENDLIST, static
@@ -101,7 +106,7 @@ public static class GatewayApp
         app.UseCors();
         app.UseMediaRateLimit();
         app.MapGet("/health", () => Results.Text("ok"));
-        app.MapGet("/api/streams", (StreamRegistry registry) => Results.Json(registry.Streams.Select(StreamInfo.From).ToArray(), StreamInfoJsonContext.Default.StreamInfoArray));
+        app.MapGet("/api/streams", (StreamHub hub) => Results.Json(hub.Streams.Select(StreamInfo.From).ToArray(), StreamInfoJsonContext.Default.StreamInfoArray));
         app.MapLiveEndpoints();
         app.MapPlayerPage();
         return app;

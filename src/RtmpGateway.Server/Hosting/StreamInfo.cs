@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RtmpGateway.Media;
-using RtmpGateway.Server.Streams;
+using RtmpGateway.Hub;
 
 namespace RtmpGateway.Server.Hosting;
 
@@ -17,10 +17,10 @@ public sealed record StreamInfo(
     long BytesReceived,
     int RtmpViewers)
 {
-    public static StreamInfo From(LiveStream s)
+    public static StreamInfo From(HubStream s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return new StreamInfo(s.App, s.Name, s.StartedAt, TrackInfo.From(s.Video), TrackInfo.From(s.Audio), s.VideoFrames, s.AudioFrames, s.BytesReceived, s.ViewerCount);
+        return new StreamInfo(s.App, s.Name, s.Publisher?.StartedAt ?? s.CreatedAt, TrackInfo.From(s.Video), TrackInfo.From(s.Audio), s.VideoFrames, s.AudioFrames, s.BytesReceived, s.CountReaders("rtmp"));
     }
 }
 

@@ -1,12 +1,11 @@
-using System.Globalization;
 using System.Net;
+using RtmpGateway.Hub;
 using RtmpGateway.Media;
 using RtmpGateway.Rtmp;
 using RtmpGateway.Rtmp.Amf;
 using RtmpGateway.Rtmp.Commands;
 using RtmpGateway.Rtmp.Messages;
 using RtmpGateway.Server.Auth;
-using RtmpGateway.Server.Streams;
 
 namespace RtmpGateway.Server.Rtmp;
 
@@ -25,8 +24,9 @@ internal sealed partial class RtmpConnection
     private uint _nextStreamId = 1;
     private readonly HashSet<uint> _createdStreams = [];
     private Role _role;
-    private LiveStream? _publishing;
-    private LiveStream? _playing;
+    private RtmpIngest? _publishing;
+    private HubStream? _playing;
+    private Viewer? _viewer;
     private uint _playStreamId;
     private int _droppedAsSlow;
     private string? _flashVer;
@@ -79,11 +79,11 @@ internal sealed partial class RtmpConnection
                 break;
             case "FCUnpublish":
                 Reply(command, null, AmfUndefined.Value);
-                EndPublishing(StreamEndReason.Unpublished);
+                EndPublishing(HubEndReason.Unpublished);
                 break;
             case "deleteStream":
             case "closeStream":
-                EndPublishing(StreamEndReason.Unpublished);
+                EndPublishing(HubEndReason.Unpublished);
                 EndPlaying();
                 break;
             default:
@@ -205,8 +205,8 @@ internal sealed partial class RtmpConnection
         }
     }
 
-    private bool IsStale(LiveStream stream)
-        => _options.StalePublisherTakeover > TimeSpan.Zero && stream.SilentFor >= _options.StalePublisherTakeover;
+    private bool IsStale(StreamPublisher publisher)
+        => _options.StalePublisherTakeover > TimeSpan.Zero && publisher.SilentFor >= _options.StalePublisherTakeover;
 
     private void CompletePublish(AuthRequest request, AuthDecision decision, uint messageStreamId, bool takeOver = true)
     {
@@ -223,24 +223,25 @@ internal sealed partial class RtmpConnection
             return;
         }
 
-        if (!_registry.TryPublish(_app, name, Id, _options.MaxGopCacheBytes, out LiveStream stream, out PublishRefusal refusal))
+        if (!_hub.TryPublish(_app, name, Id, out StreamPublisher? publisher, out HubStream? existing, out PublishRefusal refusal))
         {
+            string key = StreamHub.KeyOf(_app, name);
             if (refusal == PublishRefusal.TooManyStreams)
             {
-                RefusePublish(messageStreamId, StreamRegistry.KeyOf(_app, name), $"{_registry.MaxStreams} streams are live, the limit (Rtmp:MaxLiveStreams)", NetStatus.PublishFailed);
+                RefusePublish(messageStreamId, key, $"{_hub.Options.MaxStreams} streams are live, the limit (Rtmp:MaxLiveStreams)", NetStatus.PublishFailed);
             }
-            else if (takeOver && IsStale(stream) && stream.EvictPublisher is { } evict)
+            else if (takeOver && existing?.Publisher is { } live && IsStale(live) && live.Evict is { } evict)
             {
                 // The old publisher went silent (a dead connection the gateway has not noticed yet):
-                // close it, wait for its stream to end, and publish in its place.
-                RtmpLog.PublisherTakenOver(_logger, Id, stream.Key, stream.PublisherId);
+                // close it, wait for its publish to end, and publish in its place (within the grace,
+                // the same stream goes on).
+                RtmpLog.PublisherTakenOver(_logger, Id, key, live.PublisherId);
                 evict("replaced by a new publisher of the same name");
-                LiveStream stale = stream;
                 _pendingAuth = async token =>
                 {
                     try
                     {
-                        await stale.Ended.WaitAsync(TimeSpan.FromSeconds(5), token).ConfigureAwait(false);
+                        await live.Ended.WaitAsync(TimeSpan.FromSeconds(5), token).ConfigureAwait(false);
                     }
                     catch (TimeoutException)
                     {
@@ -252,21 +253,19 @@ internal sealed partial class RtmpConnection
             }
             else
             {
-                RefusePublish(messageStreamId, StreamRegistry.KeyOf(_app, name), "already being published");
+                RefusePublish(messageStreamId, key, "already being published");
             }
 
             return;
         }
 
         _role = Role.Publisher;
-        _publishing = stream;
+        _publishing = new RtmpIngest(publisher!, _ingestSettings.MaxTimestampJump, _ingestSettings.Time, _logger);
         _publishRequest = request;
-        stream.EvictPublisher = Close;
-        stream.TimestampRepaired += OnTimestampRepaired;
-        stream.TrackConfigured += OnTrackConfigured;
+        publisher!.Evict = Close;
         SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamBegin, messageStreamId));
         SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PublishStart, $"{name} is now published.");
-        RtmpLog.PublishStarted(_logger, Id, stream.Key);
+        RtmpLog.PublishStarted(_logger, Id, publisher.Stream.Key);
     }
 
     private void RefusePublish(uint messageStreamId, string stream, string reason, string code = NetStatus.PublishBadName)
@@ -277,12 +276,9 @@ internal sealed partial class RtmpConnection
         _closeAfterFlush = true;
     }
 
-    private void OnTimestampRepaired(LiveStream stream, MediaKind kind, long fromMs, long toMs)
-        => RtmpLog.TimestampRepaired(_logger, stream.Key, kind, fromMs, toMs);
-
     private void HandleData(List<object?> values, uint timestamp)
     {
-        if (_publishing is not { } stream || values.Count == 0 || values[0] is not string handler)
+        if (_publishing is not { } ingest || values.Count == 0 || values[0] is not string handler)
         {
             return;
         }
@@ -292,40 +288,27 @@ internal sealed partial class RtmpConnection
         if (index < values.Count && values[index] is "onMetaData" && index + 1 < values.Count && values[index + 1] is AmfObject properties)
         {
             var metadata = StreamMetadata.FromProperties(properties);
-            stream.OnMetadata(metadata, CommandWriter.Data("onMetaData", properties), timestamp);
+            ingest.OnMetadata(metadata, CommandWriter.Data("onMetaData", properties));
         }
     }
 
-    private void EndPublishing(StreamEndReason reason = StreamEndReason.ConnectionLost)
+    private void EndPublishing(HubEndReason reason = HubEndReason.ConnectionLost)
     {
-        if (_publishing is not { } stream)
+        if (_publishing is not { } ingest)
         {
             return;
         }
 
         _publishing = null;
-        stream.TimestampRepaired -= OnTimestampRepaired;
-        stream.TrackConfigured -= OnTrackConfigured;
-        _registry.Unpublish(stream, reason);
+        StreamPublisher publisher = ingest.Publisher;
+        publisher.End(reason);
         if (_publishRequest is { } request)
         {
             _publishRequest = null;
             _authorizer.NotifyDone("publish_done", request);
         }
 
-        RtmpLog.Unpublished(_logger, Id, stream.Key, stream.VideoFrames, stream.AudioFrames, stream.BytesReceived);
-    }
-
-    private void OnTrackConfigured(LiveStream stream, CodecConfig c)
-    {
-        if (c.Kind == MediaKind.Video)
-        {
-            RtmpLog.VideoTrack(_logger, stream.Key, c.Codec, c.CodecString, c.Width, c.Height, c.FrameRate);
-        }
-        else
-        {
-            RtmpLog.AudioTrack(_logger, stream.Key, c.Codec, c.CodecString, c.SampleRate, c.Channels);
-        }
+        RtmpLog.Unpublished(_logger, Id, publisher.Stream.Key, publisher.VideoFrames, publisher.AudioFrames, publisher.BytesReceived);
     }
 
     private void OnPlay(CommandMessage command, uint messageStreamId)
@@ -343,7 +326,7 @@ internal sealed partial class RtmpConnection
     private void CompletePlay(AuthRequest request, AuthDecision decision, uint messageStreamId)
     {
         string name = request.Name;
-        string display = IsValidName(name) ? StreamRegistry.KeyOf(_app, name) : "(invalid name)";
+        string display = IsValidName(name) ? StreamHub.KeyOf(_app, name) : "(invalid name)";
         if (!decision.Allowed)
         {
             SendStatus(messageStreamId, NetStatus.LevelError, NetStatus.PlayStreamNotFound, "not authorized");
@@ -353,7 +336,7 @@ internal sealed partial class RtmpConnection
             return;
         }
 
-        LiveStream? stream = IsValidName(name) ? _registry.Find(_app, name) : null;
+        HubStream? stream = IsValidName(name) ? _hub.Find(_app, name) : null;
         if (stream is null)
         {
             SendStatus(messageStreamId, NetStatus.LevelError, NetStatus.PlayStreamNotFound, "no such live stream");
@@ -371,24 +354,26 @@ internal sealed partial class RtmpConnection
         SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PlayReset, $"Playing and resetting {name}.");
         SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PlayStart, $"Started playing {name}.");
         Send(new Outbound(CommandWriter.StreamChunkStreamId, RtmpMessageType.DataAmf0, messageStreamId, 0, CommandWriter.Data("|RtmpSampleAccess", true, true)));
-        if (!stream.AddViewer(this))
+        _playing = stream;
+        _viewer = new Viewer(this);
+        if (!stream.AddReader(_viewer, fromLatestKeyframe: true))
         {
             OnPublisherEnded();
             return;
         }
 
-        _playing = stream;
         RtmpLog.PlayStarted(_logger, Id, stream.Key);
     }
 
     private void EndPlaying()
     {
-        if (_playing is { } stream)
+        if (_viewer is { } viewer)
         {
-            _playing = null;
-            stream.RemoveViewer(this);
+            _viewer = null;
+            viewer.Close();
         }
 
+        _playing = null;
         if (_playRequest is { } request)
         {
             _playRequest = null;
@@ -396,32 +381,7 @@ internal sealed partial class RtmpConnection
         }
     }
 
-    /// <summary>Chunk streams for relayed media, as FMS and nginx-rtmp use them.</summary>
-    private static int MediaChunkStream(RtmpMessageType type) => type switch
-    {
-        RtmpMessageType.Audio => 4,
-        RtmpMessageType.Video => 6,
-        _ => CommandWriter.StreamChunkStreamId,
-    };
-
-    void IRelayViewer.Enqueue(RelayMessage message)
-    {
-        long backlog = Interlocked.Read(ref _queuedBytes);
-        if (backlog + message.Payload.Length > _options.MaxViewerBacklogBytes)
-        {
-            if (Interlocked.Exchange(ref _droppedAsSlow, 1) == 0)
-            {
-                RtmpLog.ViewerTooSlow(_logger, Id, _playing?.Key ?? "?", backlog, _options.MaxViewerBacklogBytes);
-                Close(string.Create(CultureInfo.InvariantCulture, $"viewer too slow: backlog {backlog} bytes"));
-            }
-
-            return;
-        }
-
-        SendShared(message.AsChunks(_chunkWriter.ChunkSize, MediaChunkStream(message.Type), _playStreamId));
-    }
-
-    public void OnPublisherEnded()
+    private void OnPublisherEnded()
     {
         // FFmpeg's player ends its input on Play.UnpublishNotify / Play.Stop; then we close.
         SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamEof, _playStreamId));

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using RtmpGateway.Hub;
 using RtmpGateway.Media;
 using RtmpGateway.Rtmp;
 using RtmpGateway.Rtmp.Amf;
@@ -10,7 +11,6 @@ using RtmpGateway.Rtmp.Chunks;
 using RtmpGateway.Rtmp.Handshake;
 using RtmpGateway.Rtmp.Messages;
 using RtmpGateway.Server.Auth;
-using RtmpGateway.Server.Streams;
 
 namespace RtmpGateway.Server.Rtmp;
 
@@ -20,11 +20,12 @@ namespace RtmpGateway.Server.Rtmp;
 /// that sends them (see RtmpConnection.Sending.cs). The read loop or the send side ending closes the
 /// connection.
 /// </summary>
-internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
+internal sealed partial class RtmpConnection : IDisposable
 {
     private readonly ConnectionContext _context;
     private readonly RtmpOptions _options;
-    private readonly StreamRegistry _registry;
+    private readonly StreamHub _hub;
+    private readonly IngestSettings _ingestSettings;
     private readonly StreamAuthorizer _authorizer;
     private readonly ILogger _logger;
     private readonly ChunkReader _chunkReader;
@@ -35,11 +36,12 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
     private long _bytesOut;
     private string? _closeReason;
 
-    public RtmpConnection(ConnectionContext context, RtmpOptions options, StreamRegistry registry, StreamAuthorizer authorizer, ILogger logger)
+    public RtmpConnection(ConnectionContext context, RtmpOptions options, StreamHub hub, IngestSettings ingest, StreamAuthorizer authorizer, ILogger logger)
     {
         _context = context;
         _options = options;
-        _registry = registry;
+        _hub = hub;
+        _ingestSettings = ingest;
         _authorizer = authorizer;
         _logger = logger;
         _chunkReader = new ChunkReader(new ChunkReaderLimits { MaxMessageSize = options.MaxMessageSize, MaxChunkStreams = options.MaxChunkStreams });
@@ -383,7 +385,7 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
 
     private void HandleMedia(RtmpMessageType type, uint timestamp, ReadOnlyMemory<byte> payload)
     {
-        if (_publishing is not { } stream)
+        if (_publishing is not { } ingest)
         {
             // Media from a connection that is not publishing has nowhere to go.
             return;
@@ -391,12 +393,11 @@ internal sealed partial class RtmpConnection : IRelayViewer, IDisposable
 
         try
         {
-            // The chunk reader's buffer is reused: the stream keeps its own copy.
-            stream.OnMediaMessage(type, timestamp, payload.ToArray());
+            ingest.OnMediaMessage(type, timestamp, payload.Span);
         }
         catch (MediaFormatException ex)
         {
-            RtmpLog.MediaError(_logger, Id, stream.Key, ex.Reason, ex.Message);
+            RtmpLog.MediaError(_logger, Id, ingest.Publisher.Stream.Key, ex.Reason, ex.Message);
             SetCloseReason($"media error {ex.Reason}: {ex.Message}");
             _closeAfterFlush = true;
         }

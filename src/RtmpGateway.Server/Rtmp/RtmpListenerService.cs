@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using RtmpGateway.Server.Auth;
-using RtmpGateway.Server.Streams;
+using RtmpGateway.Hub;
+using RtmpGateway.Packaging.Live;
 
 namespace RtmpGateway.Server.Rtmp;
 
@@ -15,7 +16,8 @@ namespace RtmpGateway.Server.Rtmp;
 internal sealed class RtmpListenerService : BackgroundService
 {
     private readonly RtmpOptions _options;
-    private readonly StreamRegistry _registry;
+    private readonly StreamHub _hub;
+    private readonly IngestSettings _ingest;
     private readonly StreamAuthorizer _authorizer;
     private readonly ILogger _logger;
     private readonly SocketTransportFactory _transport;
@@ -27,11 +29,12 @@ internal sealed class RtmpListenerService : BackgroundService
     private int _refusalsNotLogged;
 
     public RtmpListenerService(
-        IOptions<RtmpOptions> options, StreamRegistry registry, StreamAuthorizer authorizer, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
+        IOptions<RtmpOptions> options, IOptions<PackagingOptions> packaging, StreamHub hub, StreamAuthorizer authorizer, TimeProvider time, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
     {
         _applicationStopping = lifetime.ApplicationStopping;
         _options = options.Value;
-        _registry = registry;
+        _hub = hub;
+        _ingest = new IngestSettings(packaging.Value.MaxTimestampJump, time);
         _authorizer = authorizer;
         _logger = loggerFactory.CreateLogger("RtmpGateway.Rtmp");
         // RTMP's own transport, not the HTTP server's: a publisher sends a steady stream of small
@@ -92,7 +95,7 @@ internal sealed class RtmpListenerService : BackgroundService
                         continue;
                     }
 
-                    var connection = new RtmpConnection(context, _options, _registry, _authorizer, _logger);
+                    var connection = new RtmpConnection(context, _options, _hub, _ingest, _authorizer, _logger);
                     _connections[context.ConnectionId] = (connection, RunAsync(connection, context, address));
                 }
             }
@@ -162,3 +165,7 @@ internal sealed class RtmpListenerService : BackgroundService
         }
     }
 }
+
+/// <summary>What every RTMP publish's ingest is set up with.</summary>
+/// <param name="MaxTimestampJump">Where the publisher's clock counts as jumping (Packaging:MaxTimestampJump).</param>
+internal sealed record IngestSettings(TimeSpan MaxTimestampJump, TimeProvider Time);

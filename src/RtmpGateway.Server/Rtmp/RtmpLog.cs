@@ -51,6 +51,10 @@ internal static partial class RtmpLog
     [LoggerMessage(1015, LogLevel.Information, "Stream {Stream}: audio {Codec} {CodecString} {SampleRate} Hz, {Channels} channels")]
     public static partial void AudioTrack(ILogger logger, string stream, MediaCodec codec, string codecString, int sampleRate, int channels);
 
+    /// <summary>Moved here from the packaging service with the clock repair's callbacks; the id stays the message's.</summary>
+    [LoggerMessage(2009, LogLevel.Warning, "Stream {Stream}: the publisher's {Kind} clock jumped (to {FromMs} ms, beyond {MaxSeconds} s or backwards); the timeline goes on at {ToMs} ms")]
+    public static partial void TimelineJump(ILogger logger, string stream, MediaKind kind, long fromMs, long toMs, double maxSeconds);
+
     [LoggerMessage(1100, LogLevel.Warning, "RTMP connection from {Remote} refused: {Reason} (+{NotLogged} refused since the last such line)")]
     public static partial void ConnectionRefused(ILogger logger, string? remote, string reason, int notLogged);
 

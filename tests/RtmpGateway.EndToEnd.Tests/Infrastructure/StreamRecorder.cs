@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
+using RtmpGateway.Hub;
 using RtmpGateway.Media;
-using RtmpGateway.Server.Streams;
 
 namespace RtmpGateway.EndToEnd.Tests.Infrastructure;
 
-/// <summary>A later stage as the packager will be one: subscribes to a live stream and records what arrives.</summary>
-public sealed class StreamRecorder : IStreamSubscriber
+/// <summary>A hub reader as the packager is one: records the ingest's tracks and frames of one publish.</summary>
+public sealed class StreamRecorder() : HubReader("test")
 {
     private readonly ConcurrentQueue<AccessUnit> _units = new();
     private readonly ConcurrentQueue<CodecConfig> _configs = new();
@@ -17,27 +17,33 @@ public sealed class StreamRecorder : IStreamSubscriber
 
     public StreamMetadata? Metadata { get; private set; }
 
+    /// <summary>Completes when the recorded publish ended.</summary>
     public Task Ended => _ended.Task;
 
-    /// <summary>Subscribes to every stream with this name as soon as it is published.</summary>
-    public static StreamRecorder AttachOnPublish(StreamRegistry registry, string app, string name)
+    /// <summary>Reads the first publish of a stream with this name, added as soon as it is published.</summary>
+    public static StreamRecorder AttachOnPublish(StreamHub hub, string app, string name)
     {
+        ArgumentNullException.ThrowIfNull(hub);
         var recorder = new StreamRecorder();
-        registry.Published += s =>
+        hub.Notified += n =>
         {
-            if (s.App == app && s.Name == name)
+            if (n.Kind == HubNotificationKind.Published && n.Stream.App == app && n.Stream.Name == name)
             {
-                s.Subscribe(recorder);
+                n.Stream.AddReader(recorder);
             }
         };
         return recorder;
     }
 
-    public void OnCodecConfig(LiveStream stream, CodecConfig config) => _configs.Enqueue(config);
+    public override bool Reads(HubTrack track) => track.IsIngest;
 
-    public void OnAccessUnit(LiveStream stream, in AccessUnit unit) => _units.Enqueue(unit with { Payload = unit.Payload.ToArray() });
+    protected override void OnTrack(HubTrack track) => _configs.Enqueue(track.Config);
 
-    public void OnMetadata(LiveStream stream, StreamMetadata metadata) => Metadata = metadata;
+    protected override void OnFrame(HubFrame frame) => _units.Enqueue(frame.Unit with { Payload = frame.Unit.Payload.ToArray() });
 
-    public void OnEnded(LiveStream stream) => _ended.TrySetResult();
+    protected override void OnMetadata(HubMetadata metadata) => Metadata = metadata.Metadata;
+
+    protected override void OnPublishEnded(int publish, HubEndReason reason) => _ended.TrySetResult();
+
+    protected override void OnEnded() => _ended.TrySetResult();
 }
