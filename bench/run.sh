@@ -7,6 +7,9 @@
 #                                                            1,2,3,4,5; 7 is derived from 1)
 #        bash bench/run.sh ladder [seconds]
 #        bash bench/run.sh latency [seconds] [video bitrate]
+#        bash bench/run.sh isolation [seconds]           one stream's LL-HLS part lateness alone and
+#                                                            beside 30 RTMP viewers that never read, a
+#                                                            stalled hub reader and a ladder stream
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup.sh

@@ -17,6 +17,8 @@ using RtmpGateway.Transcoding.Ladder;
 //                                         it ran with two publisher counts or more)
 //                                         (BENCH_KEEP_LOGS=1 keeps the servers' logs)
 //   ladder [seconds] | latency [seconds] [video bitrate, e.g. 3M]
+//   isolation [seconds]                   one stream's LL-HLS part lateness alone and beside slow
+//                                         RTMP viewers, a stalled hub reader and a ladder (default 30)
 
 // Ctrl+C or SIGTERM: cancel, so that every scenario stops what it started; whatever is left is
 // stopped by PID on the way out.
@@ -47,11 +49,14 @@ try
         case "ladder":
             await LadderBenchmark.RunAsync(Seconds(10)).ConfigureAwait(false);
             return 0;
+        case "isolation":
+            await IsolationBenchmark.RunAsync(Seconds(30), cancel.Token).ConfigureAwait(false);
+            return 0;
         case "latency":
             await LatencyBenchmark.RunAsync(Seconds(60), args.Length > 2 ? args[2] : "3M").ConfigureAwait(false);
             return 0;
         default:
-            Console.Error.WriteLine($"unknown scenario '{scenario}'; known: all, peers, ladder, latency");
+            Console.Error.WriteLine($"unknown scenario '{scenario}'; known: all, peers, ladder, latency, isolation");
             return 2;
     }
 }
