@@ -1,29 +1,25 @@
-using System.Buffers;
-
 namespace RtmpGateway.Hub;
 
 /// <summary>
 /// Bytes from the ingest (an FLV tag body: the access unit's payload is a slice of it), shared by
 /// every reader without a copy. Ownership is counted: whoever creates one holds one reference, each
 /// holder that keeps it past the call that handed it over takes one more (<see cref="AddRef"/>) and
-/// gives it back (<see cref="Release"/>); the last release returns a pooled array to the pool.
-/// <para>A buffer from <see cref="CopyOf"/> is not pooled: the packager keeps payload slices of the
-/// frames it reads until their part is written, past the frame's release, so the garbage collector
-/// decides when those bytes go. A pooled buffer (<see cref="Adopt"/>) is for readers that copy or
-/// finish with a frame before they release it.</para>
+/// gives it back (<see cref="Release"/>); <see cref="References"/> says who still holds it.
+/// <para>The array is not returned to a pool on the last release: the packager keeps payload slices
+/// of the frames it reads until their part is written, past the frame's release, so the garbage
+/// collector decides when the bytes go. Pooling them needs the packager to hold references for
+/// its pending samples first.</para>
 /// </summary>
 public sealed class MediaBuffer
 {
-    private byte[]? _array;
+    private readonly byte[] _array;
     private readonly int _length;
-    private readonly bool _pooled;
     private int _references = 1;
 
-    private MediaBuffer(byte[] array, int length, bool pooled)
+    private MediaBuffer(byte[] array, int length)
     {
         _array = array;
         _length = length;
-        _pooled = pooled;
     }
 
     /// <summary>A copy of <paramref name="bytes"/> in an array of its own, with one reference (the caller's).</summary>
@@ -31,24 +27,24 @@ public sealed class MediaBuffer
     {
         byte[] array = GC.AllocateUninitializedArray<byte>(bytes.Length);
         bytes.CopyTo(array);
-        return new MediaBuffer(array, bytes.Length, pooled: false);
+        return new MediaBuffer(array, bytes.Length);
     }
 
     /// <summary>
-    /// Takes over an array rented from <see cref="ArrayPool{T}.Shared"/> (e.g. a reassembled RTMP
-    /// message): no copy; the array goes back to the pool with the last release.
+    /// Takes over an array nobody writes any more (e.g. an RTMP message's reassembly buffer, detached
+    /// from the chunk reader): no copy. Its first <paramref name="length"/> bytes are the content.
     /// </summary>
-    public static MediaBuffer Adopt(byte[] pooledArray, int length)
+    public static MediaBuffer Own(byte[] array, int length)
     {
-        ArgumentNullException.ThrowIfNull(pooledArray);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, pooledArray.Length);
-        return new MediaBuffer(pooledArray, length, pooled: true);
+        ArgumentNullException.ThrowIfNull(array);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, array.Length);
+        return new MediaBuffer(array, length);
     }
 
     public int Length => _length;
 
-    /// <summary>The bytes; valid while the caller holds a reference.</summary>
-    public ReadOnlyMemory<byte> Memory => (_array ?? throw new ObjectDisposedException(nameof(MediaBuffer))).AsMemory(0, _length);
+    /// <summary>The bytes.</summary>
+    public ReadOnlyMemory<byte> Memory => _array.AsMemory(0, _length);
 
     /// <summary>References held now (for tests and leak checks).</summary>
     public int References => Volatile.Read(ref _references);
@@ -69,16 +65,7 @@ public sealed class MediaBuffer
 
     public void Release()
     {
-        int left = Interlocked.Decrement(ref _references);
-        if (left == 0)
-        {
-            byte[]? array = Interlocked.Exchange(ref _array, null);
-            if (array is not null && _pooled)
-            {
-                ArrayPool<byte>.Shared.Return(array);
-            }
-        }
-        else if (left < 0)
+        if (Interlocked.Decrement(ref _references) < 0)
         {
             throw new InvalidOperationException("MediaBuffer released more often than referenced");
         }

@@ -333,4 +333,43 @@ public class ChunkReaderTests
             }
         }
     }
+
+    [Fact]
+    public void DetachPayload_SpecExample2_TheCallerKeepsTheBytesAndTheNextMessageGetsAnotherBuffer()
+    {
+        using var reader = new ChunkReader();
+        var sequence = new ReadOnlySequence<byte>([.. SpecExample2, .. SpecExample2]);
+        var r = new SequenceReader<byte>(sequence);
+
+        Assert.True(reader.TryReadMessage(ref r, out RtmpMessage first));
+        byte[] kept = reader.DetachPayload(first);
+        Assert.Equal(Payload(307, 9), kept.AsSpan(0, 307).ToArray());
+        Assert.Throws<InvalidOperationException>(() => reader.DetachPayload(first));
+
+        // The same message again on chunk stream 4: reassembled elsewhere, the detached bytes untouched.
+        Assert.True(reader.TryReadMessage(ref r, out RtmpMessage second));
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(second.Payload, out ArraySegment<byte> again));
+        Assert.NotSame(kept, again.Array);
+        Assert.Equal(Payload(307, 9), second.Payload.ToArray());
+        Assert.Equal(Payload(307, 9), kept.AsSpan(0, 307).ToArray());
+
+        // After a detach each message gets a buffer sized from the real lengths: exactly this one, no regrowth.
+        Assert.Equal(307, again.Array!.Length);
+    }
+
+    [Fact]
+    public void DetachPayload_AfterASmallMessage_ALargeDeclarationStillAllocatesOnlyWhatArrived()
+    {
+        using var reader = new ChunkReader(new ChunkReaderLimits { MaxMessageSize = 16 * 1024 * 1024 });
+        var feeder = new ChunkFeeder(reader);
+        byte[] small = [.. Hex.Bytes("06 000000 000080 09 01000000"), .. Payload(128, 0)];
+        var r = new SequenceReader<byte>(new ReadOnlySequence<byte>(small));
+        Assert.True(reader.TryReadMessage(ref r, out RtmpMessage message));
+        reader.DetachPayload(message);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Empty(feeder.Feed([.. Hex.Bytes("06 000000 FFFFFF 09 01000000"), .. Payload(128, 0)]));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes");
+    }
 }

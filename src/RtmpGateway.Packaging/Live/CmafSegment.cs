@@ -5,7 +5,7 @@ namespace RtmpGateway.Packaging.Live;
 /// <summary>
 /// One CMAF chunk of a segment (an LL-HLS part): moof + mdat. Immutable once published.
 /// Times are in the track's timescale; <see cref="CreatedAt"/> is the wall clock when it was made.
-/// Once its segment is complete, <see cref="Bytes"/> is a slice of the segment's <see cref="CmafSegment.Body"/>.
+/// <see cref="Bytes"/> is a slice of its segment's bytes (<see cref="CmafSegment.Body"/> once complete).
 /// </summary>
 public sealed record CmafPart(int Index, long Start, long Duration, bool Independent, ReadOnlyMemory<byte> Bytes, DateTimeOffset CreatedAt);
 
@@ -24,7 +24,8 @@ public sealed class CmafSegment
         bool complete,
         bool independent,
         long discontinuitySequence,
-        InitSegment init)
+        InitSegment init,
+        ReadOnlyMemory<byte> body = default)
     {
         Sequence = sequence;
         DiscontinuitySequence = discontinuitySequence;
@@ -35,7 +36,9 @@ public sealed class CmafSegment
         IsComplete = complete;
         Independent = independent;
         ByteLength = parts.Sum(p => p.Bytes.Length);
-        (Parts, Body) = complete ? Join(parts, ByteLength) : (parts, default);
+        // A body written in place (SegmentBuffer: styp, then the parts as its slices) is taken as it
+        // is; otherwise the parts are joined once.
+        (Parts, Body) = !complete ? (parts, default) : body.Length == CmafFragment.SegmentTypeBox.Length + ByteLength ? (parts, body) : Join(parts, ByteLength);
     }
 
     /// <summary>Media sequence number; the same for every track of a stream covering the same interval.</summary>

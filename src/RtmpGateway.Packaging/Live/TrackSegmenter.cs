@@ -17,6 +17,8 @@ internal sealed class TrackSegmenter
     private readonly List<CmafSample> _partSamples = [];
     private readonly List<CmafPart> _parts = [];
     private readonly List<CmafSegment> _segments = [];
+    private SegmentBuffer? _buffer;
+    private int _lastSegmentBytes;
     private CodecConfig _config;
     private InitSegment _init;
     private int _configVersion = 1;
@@ -210,7 +212,8 @@ internal sealed class TrackSegmenter
             return;
         }
 
-        byte[] bytes = CmafFragment.WriteChunk(_config, _fragmentSequence++, _partSamples);
+        _buffer ??= new SegmentBuffer(SegmentBuffer.Expect(_lastSegmentBytes, _config));
+        ReadOnlyMemory<byte> bytes = _buffer.AppendChunk(_config, _fragmentSequence++, _partSamples);
         long duration = _partSamples.Sum(s => (long)s.Duration);
         _parts.Add(new CmafPart(_parts.Count, _partSamples[0].Dts, duration, _partIndependent, bytes, now));
         _partSamples.Clear();
@@ -227,6 +230,8 @@ internal sealed class TrackSegmenter
         }
 
         CmafSegment segment = CurrentSegment(mediaZero, complete: true);
+        _lastSegmentBytes = _buffer?.PartBytes ?? 0;
+        _buffer = null;
         _parts.Clear();
         _segments.Add(segment);
         if (_segments.Count > _options.RetainedSegments)
@@ -243,7 +248,7 @@ internal sealed class TrackSegmenter
     {
         long duration = _parts.Sum(p => p.Duration);
         DateTimeOffset pdt = mediaZero + TimeSpan.FromSeconds((double)_segmentStart / _config.Timescale);
-        return new CmafSegment(_segmentSequence, _segmentStart, duration, pdt, [.. _parts], complete, _segmentIndependent, _segmentDiscontinuity, _init);
+        return new CmafSegment(_segmentSequence, _segmentStart, duration, pdt, [.. _parts], complete, _segmentIndependent, _segmentDiscontinuity, _init, complete ? _buffer?.Body ?? default : default);
     }
 
     private void Publish(CmafSegment? current = null)

@@ -67,6 +67,30 @@ public sealed class ChunkReader : IDisposable
         _chunkSize = (int)Math.Min(size, (uint)_limits.MaxMessageSize);
     }
 
+    /// <summary>
+    /// Hands the payload buffer of <paramref name="message"/>, the message just read, to the caller,
+    /// who owns it from then on: its first <c>Payload.Length</c> bytes are the payload (an audio or
+    /// video message that every output shares without another copy). The chunk stream's later
+    /// messages get buffers of their own from the garbage collector, each first sized from the
+    /// lengths this chunk stream's messages really had (capped at the new message's declared length,
+    /// never taken from it alone), so a steady stream reassembles every message in one exact buffer.
+    /// </summary>
+    public byte[] DetachPayload(in RtmpMessage message)
+    {
+        if (!_streams.TryGetValue(message.ChunkStreamId, out ChunkStreamState? state) || state.Received != 0
+            || !System.Runtime.InteropServices.MemoryMarshal.TryGetArray(message.Payload, out ArraySegment<byte> segment)
+            || !ReferenceEquals(segment.Array, state.Buffer))
+        {
+            throw new InvalidOperationException("only the message just read can be detached, once");
+        }
+
+        byte[] buffer = state.Buffer;
+        _bufferedBytes -= buffer.Length;
+        state.Buffer = [];
+        state.Pooled = false;
+        return buffer;
+    }
+
     /// <summary>Abort Message (§5.4.2): discard the partly received message on a chunk stream.</summary>
     public void Abort(int chunkStreamId)
     {
@@ -315,6 +339,8 @@ public sealed class ChunkReader : IDisposable
 
         message = new RtmpMessage(csid, state.Type, state.StreamId, state.Timestamp, state.Buffer.AsMemory(0, length));
         state.Received = 0;
+        // Slow to forget: a keyframe a GOP later still finds room (and a smaller message takes only its own length).
+        state.Recent = Math.Max(state.Recent - (state.Recent / 256), length);
         return ChunkReadResult.Message;
     }
 
@@ -349,12 +375,21 @@ public sealed class ChunkReader : IDisposable
         public int Received;
         public byte[] Buffer = [];
 
-        /// <summary>Grow by what has arrived (doubling, capped at the message), never to a declared length up front.</summary>
-        public int GrowTarget(int needed) => Math.Max(needed, Math.Min(Buffer.Length * 2, Length));
+        /// <summary>Whether <see cref="Buffer"/> comes from the pool (false once a payload was detached: each message then owns its buffer).</summary>
+        public bool Pooled = true;
+
+        /// <summary>A decaying maximum of the lengths this chunk stream's messages had: bytes that arrived, not declared.</summary>
+        public int Recent;
+
+        /// <summary>
+        /// Grow by what has arrived (doubling) or to twice what recent messages really were, capped at
+        /// the message: never to a declared length that no message on this chunk stream came near.
+        /// </summary>
+        public int GrowTarget(int needed) => Math.Max(needed, Math.Min(Math.Max(Buffer.Length, Recent) * 2, Length));
 
         public void Grow(int size)
         {
-            byte[] bigger = ArrayPool<byte>.Shared.Rent(size);
+            byte[] bigger = Pooled ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
             Buffer.AsSpan(0, Received).CopyTo(bigger);
             Release();
             Buffer = bigger;
@@ -364,7 +399,11 @@ public sealed class ChunkReader : IDisposable
         {
             if (Buffer.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(Buffer);
+                if (Pooled)
+                {
+                    ArrayPool<byte>.Shared.Return(Buffer);
+                }
+
                 Buffer = [];
             }
         }

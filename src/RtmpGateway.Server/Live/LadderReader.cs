@@ -15,11 +15,19 @@ namespace RtmpGateway.Server.Live;
 /// </summary>
 internal sealed class LadderReader(PackagingService service, string preset) : HubReader("ladder")
 {
-    private int _ladderPublish;
+    private volatile int _ladderPublish;
     private LadderTranscoder? _ladder;
     private DerivedWriter? _writer;
 
     public override int FanOutOrder => 100;
+
+    /// <summary>
+    /// Once the current publish's ladder is decided (started, or passthrough), frames are handed over
+    /// on the producer's thread: <see cref="LadderTranscoder.Push"/> only copies into the ladder's own
+    /// bounded queue, never blocks, and a passthrough publish costs a check. The first frame of a
+    /// publish goes through the queue, so the encoders open on the pool, never on the publisher's thread.
+    /// </summary>
+    protected override bool RunsInline => Stream?.Publish == _ladderPublish;
 
     public override bool Reads(HubTrack track) => track.Rendition == HubTrack.Source;
 

@@ -114,7 +114,11 @@ internal sealed partial class PackagingService : IDisposable
         var entry = new OutputEntry(stream, output);
         _outputs[stream.Key] = entry;
         stream.AddReader(new PackagerReader(packager, _time));
-        stream.AddReader(new LadderReader(this, _transcoding.PresetFor(stream.App, stream.Name)));
+        string preset = _transcoding.PresetFor(stream.App, stream.Name);
+        if (HasRungs(preset))
+        {
+            stream.AddReader(new LadderReader(this, preset));
+        }
     }
 
     private void OnEnded(HubStream stream)
@@ -146,6 +150,20 @@ internal sealed partial class PackagingService : IDisposable
 
         // Only this output: a new publish of the same name has replaced it already.
         _outputs.TryRemove(new KeyValuePair<string, OutputEntry>(key, entry));
+    }
+
+    /// <summary>Whether a preset has rungs at all (for a passthrough preset the stream needs no ladder reader).</summary>
+    private bool HasRungs(string presetName)
+    {
+        try
+        {
+            return !Preset(presetName).IsPassthrough;
+        }
+        catch (InvalidOperationException)
+        {
+            // Logged when a ladder would start: a reader then says so once per stream.
+            return true;
+        }
     }
 
     /// <summary>The ladder for a stream's video, or null for passthrough (preset, codec, size, or FFmpeg missing). On the ladder reader's worker.</summary>

@@ -341,7 +341,12 @@ internal sealed partial class RtmpConnection : IDisposable
                 break;
             case RtmpMessageType.Audio:
             case RtmpMessageType.Video:
-                HandleMedia(message.Type, message.Timestamp, message.Payload);
+                if (_publishing is not null)
+                {
+                    // The reassembly buffer becomes the frame's: shared by every output, never copied again.
+                    HandleMedia(message.Type, message.Timestamp, MediaBuffer.Own(_chunkReader.DetachPayload(message), message.Payload.Length));
+                }
+
                 break;
             case RtmpMessageType.DataAmf0:
                 HandleData(Amf0.ReadAll(message.Payload.Span, _amfLimits), message.Timestamp);
@@ -358,9 +363,10 @@ internal sealed partial class RtmpConnection : IDisposable
             case RtmpMessageType.Aggregate:
                 foreach (AggregatePart part in AggregateMessage.Split(message.Payload, message.Timestamp))
                 {
-                    if (part.Type is RtmpMessageType.Audio or RtmpMessageType.Video)
+                    if (part.Type is RtmpMessageType.Audio or RtmpMessageType.Video && _publishing is not null)
                     {
-                        HandleMedia(part.Type, part.Timestamp, part.Payload);
+                        // Rare (FMS-era encoders): each part gets a copy of its own.
+                        HandleMedia(part.Type, part.Timestamp, MediaBuffer.CopyOf(part.Payload.Span));
                     }
                     else if (part.Type == RtmpMessageType.DataAmf0)
                     {
@@ -383,7 +389,7 @@ internal sealed partial class RtmpConnection : IDisposable
         }
     }
 
-    private void HandleMedia(RtmpMessageType type, uint timestamp, ReadOnlyMemory<byte> payload)
+    private void HandleMedia(RtmpMessageType type, uint timestamp, MediaBuffer payload)
     {
         if (_publishing is not { } ingest)
         {
@@ -393,7 +399,7 @@ internal sealed partial class RtmpConnection : IDisposable
 
         try
         {
-            ingest.OnMediaMessage(type, timestamp, payload.Span);
+            ingest.OnMediaMessage(type, timestamp, payload);
         }
         catch (MediaFormatException ex)
         {

@@ -5,10 +5,10 @@ using RtmpGateway.Rtmp.Messages;
 namespace RtmpGateway.Server.Rtmp;
 
 /// <summary>
-/// One RTMP publish into the hub: each audio or video message is copied once out of the chunk
-/// reader's buffer into a pooled <see cref="MediaBuffer"/>, demuxed (FLV tags, Enhanced RTMP; clock
+/// One RTMP publish into the hub: each audio or video message arrives in the buffer the chunk reader
+/// reassembled it in (handed over, not copied), is demuxed (FLV tags, Enhanced RTMP; clock
 /// unwrapped and repaired at this edge) and written to the stream. The access units are slices of
-/// that buffer, and the tag body itself goes along for RTMP output; nothing more is copied here.
+/// that buffer, and the tag body itself goes along for RTMP output; nothing is copied here.
 /// Runs on the publisher's connection thread and never waits.
 /// </summary>
 internal sealed class RtmpIngest : IMediaSink
@@ -35,11 +35,13 @@ internal sealed class RtmpIngest : IMediaSink
 
     private string Key => Publisher.Stream.Key;
 
-    /// <summary>One audio or video message. Throws <see cref="MediaFormatException"/> for media that ends this publish.</summary>
-    public void OnMediaMessage(RtmpMessageType type, uint timestamp, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// One audio or video message, in a buffer this call takes over (the chunk reader's reassembly
+    /// buffer, detached: no copy). Throws <see cref="MediaFormatException"/> for media that ends this publish.
+    /// </summary>
+    public void OnMediaMessage(RtmpMessageType type, uint timestamp, MediaBuffer buffer)
     {
-        // The chunk reader's buffer is reused for the next message: the hub's frames share this copy.
-        MediaBuffer buffer = MediaBuffer.CopyOf(payload);
+        ArgumentNullException.ThrowIfNull(buffer);
         _current = buffer;
         _receivedAt = _time.GetUtcNow();
         try
