@@ -4,33 +4,21 @@ using RtmpGateway.Media;
 using RtmpGateway.Rtmp;
 using RtmpGateway.Rtmp.Amf;
 using RtmpGateway.Rtmp.Commands;
-using RtmpGateway.Rtmp.Messages;
+using RtmpGateway.Rtmp.Session;
 using RtmpGateway.Server.Auth;
 
 namespace RtmpGateway.Server.Rtmp;
 
-/// <summary>The NetConnection and NetStream commands (RTMP 1.0 §7.2) and the viewer side.</summary>
+/// <summary>
+/// What the session asks the host: authorization, the hub, the stale-publisher takeover, publish and
+/// play life; the command rules themselves are <see cref="RtmpServerSession"/>'s.
+/// </summary>
 internal sealed partial class RtmpConnection
 {
-    private enum Role
-    {
-        None,
-        Publisher,
-        Player,
-    }
-
-    private bool _connected;
-    private string _app = "";
-    private uint _nextStreamId = 1;
-    private readonly HashSet<uint> _createdStreams = [];
-    private Role _role;
     private RtmpIngest? _publishing;
     private HubStream? _playing;
     private Viewer? _viewer;
-    private uint _playStreamId;
     private int _droppedAsSlow;
-    private string? _flashVer;
-    private string? _tcUrl;
 
     /// <summary>A publish or play waiting for its authorization (a webhook); the read loop awaits it before reading on.</summary>
     private Func<CancellationToken, Task>? _pendingAuth;
@@ -39,145 +27,29 @@ internal sealed partial class RtmpConnection
     private AuthRequest? _publishRequest;
     private AuthRequest? _playRequest;
 
-    private void HandleCommand(List<object?> values, uint messageStreamId)
+    void IRtmpSessionHandler.OnConnected()
+        => RtmpLog.Connected(_logger, Id, _session.App, _session.FlashVer, HandshakeScheme.ToString());
+
+    void IRtmpSessionHandler.OnUnpublish() => EndPublishing(HubEndReason.Unpublished);
+
+    void IRtmpSessionHandler.OnCloseStream()
     {
-        CommandMessage command = CommandMessage.FromValues(values);
-        if (!_connected && command.Name != "connect")
-        {
-            throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, $"'{command.Name}' before connect");
-        }
-
-        switch (command.Name)
-        {
-            case "connect":
-                OnConnect(command);
-                break;
-            case "createStream":
-                uint id = _nextStreamId++;
-                if (_createdStreams.Count >= 16)
-                {
-                    throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, "more than 16 createStream calls");
-                }
-
-                _createdStreams.Add(id);
-                Reply(command, null, (double)id);
-                break;
-            case "releaseStream":
-            case "FCPublish":
-                // Flash Media Server conventions that encoders (OBS, ffmpeg) send before publish.
-                Reply(command, null, AmfUndefined.Value);
-                break;
-            case "publish":
-                OnPublish(command, messageStreamId);
-                break;
-            case "play":
-                OnPlay(command, messageStreamId);
-                break;
-            case "getStreamLength":
-                // A live stream has no length; FFmpeg's player asks and waits for the answer.
-                Reply(command, null, 0.0);
-                break;
-            case "FCUnpublish":
-                Reply(command, null, AmfUndefined.Value);
-                EndPublishing(HubEndReason.Unpublished);
-                break;
-            case "deleteStream":
-            case "closeStream":
-                EndPublishing(HubEndReason.Unpublished);
-                EndPlaying();
-                break;
-            default:
-                // pause, seek, receiveAudio, _checkbw and other optional commands: nothing to do for live.
-                break;
-        }
+        EndPublishing(HubEndReason.Unpublished);
+        EndPlaying();
     }
 
-    private void Reply(CommandMessage command, object? commandObject, params ReadOnlySpan<object?> args)
+    void IRtmpSessionHandler.OnPublishRequested(PublishRequest publish)
     {
-        // §7.2: a transaction id of 0 asks for no reply.
-        if (command.TransactionId != 0)
-        {
-            Send(new Outbound(CommandWriter.CommandChunkStreamId, RtmpMessageType.CommandAmf0, 0, 0, CommandWriter.Command("_result", command.TransactionId, commandObject, args)));
-        }
-    }
-
-    private void SendStatus(uint streamId, string level, string code, string description)
-        => Send(new Outbound(CommandWriter.StreamChunkStreamId, RtmpMessageType.CommandAmf0, streamId, 0, CommandWriter.OnStatus(level, code, description)));
-
-    private void OnConnect(CommandMessage command)
-    {
-        if (_connected)
-        {
-            throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, "connect on a connected NetConnection");
-        }
-
-        AmfObject properties = command.CommandObject
-            ?? throw new RtmpProtocolException(RtmpErrorReason.CommandMalformed, "connect without a command object");
-        _app = AppName(properties.GetString("app"));
-        _flashVer = properties.GetString("flashVer");
-        _tcUrl = StripQuery(properties.GetString("tcUrl") ?? "");
-        double objectEncoding = properties.GetNumber("objectEncoding") ?? 0;
-        _connected = true;
-
-        // §7.2.1.1: the server answers connect with Window Acknowledgement Size, Set Peer Bandwidth,
-        // (our Set Chunk Size), then the _result carrying NetConnection.Connect.Success.
-        SendControl(RtmpMessageType.WindowAcknowledgementSize, ProtocolControl.WindowAcknowledgementSize((uint)_options.WindowAckSize));
-        SendControl(RtmpMessageType.SetPeerBandwidth, ProtocolControl.SetPeerBandwidth((uint)_options.WindowAckSize, PeerBandwidthLimitType.Dynamic));
-        SendControl(RtmpMessageType.SetChunkSize, ProtocolControl.SetChunkSize(_options.OutChunkSize));
-        Send(new Outbound(CommandWriter.CommandChunkStreamId, RtmpMessageType.CommandAmf0, 0, 0, CommandWriter.ConnectResult(command.TransactionId, objectEncoding)));
-        RtmpLog.Connected(_logger, Id, _app, properties.GetString("flashVer"), HandshakeScheme.ToString());
-    }
-
-    /// <summary>The app part of connect's "app" ("live", "live/", "live?query"): no query, no slashes at the ends.</summary>
-    private static string AppName(string? app)
-    {
-        string name = StripQuery(app ?? "").Trim('/');
-        return name.Length == 0 ? "live" : name;
-    }
-
-    private static string StripQuery(string value)
-    {
-        int q = value.IndexOf('?', StringComparison.Ordinal);
-        return q < 0 ? value : value[..q];
-    }
-
-    /// <summary>Stream names become URL path segments later: letters, digits, '-', '_', '.' only.</summary>
-    private static bool IsValidName(string name)
-        => name.Length is > 0 and <= 128 && name != "." && name != ".."
-           && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
-
-    private void RequireStream(uint messageStreamId, string command)
-    {
-        if (!_createdStreams.Contains(messageStreamId))
-        {
-            throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, $"'{command}' on message stream {messageStreamId}, which createStream did not create");
-        }
-    }
-
-    private void OnPublish(CommandMessage command, uint messageStreamId)
-    {
-        RequireStream(messageStreamId, "publish");
-        if (_role != Role.None)
-        {
-            throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, "publish on a connection that already publishes or plays");
-        }
-
-        AuthRequest request = AuthRequestFor(command.StringArgument(0));
-        Authorize(_authorizer.AuthorizePublishAsync(request, _closing.Token), decision => CompletePublish(request, decision, messageStreamId));
+        AuthRequest request = AuthRequestFor(publish.RequestedName);
+        Authorize(_authorizer.AuthorizePublishAsync(request, _closing.Token), decision => CompletePublish(publish, request, decision));
     }
 
     /// <summary>
     /// The requested name as the client sent it: "name?query". The name may be a stream key, and the
     /// query may carry a token: neither is logged; only the public name a decision gives is.
     /// </summary>
-    private AuthRequest AuthRequestFor(string? requested)
+    private AuthRequest AuthRequestFor(string requested)
     {
-        requested ??= "";
-        if (requested.Length > 1024)
-        {
-            throw new RtmpProtocolException(RtmpErrorReason.CommandMalformed, $"stream name of {requested.Length} characters");
-        }
-
         int q = requested.IndexOf('?', StringComparison.Ordinal);
         var query = new List<KeyValuePair<string, string>>();
         if (q >= 0)
@@ -189,7 +61,7 @@ internal sealed partial class RtmpConnection
         }
 
         IPAddress? address = (_context.RemoteEndPoint as IPEndPoint)?.Address;
-        return new AuthRequest(_app, q < 0 ? requested : requested[..q], query, address, Id, _flashVer, _tcUrl);
+        return new AuthRequest(_session.App, q < 0 ? requested : requested[..q], query, address, Id, _session.FlashVer, _session.TcUrl);
     }
 
     /// <summary>Applies a decision now when it is ready, else after the read loop has awaited it.</summary>
@@ -208,27 +80,27 @@ internal sealed partial class RtmpConnection
     private bool IsStale(StreamPublisher publisher)
         => _options.StalePublisherTakeover > TimeSpan.Zero && publisher.SilentFor >= _options.StalePublisherTakeover;
 
-    private void CompletePublish(AuthRequest request, AuthDecision decision, uint messageStreamId, bool takeOver = true)
+    private void CompletePublish(PublishRequest publish, AuthRequest request, AuthDecision decision, bool takeOver = true)
     {
         if (!decision.Allowed)
         {
-            RefusePublish(messageStreamId, $"{_app}/(name withheld) from {request.Address}", decision.Reason);
+            RefusePublish(publish, $"{_session.App}/(name withheld) from {request.Address}", decision.Reason);
             return;
         }
 
         string name = decision.PublicName;
-        if (!IsValidName(name))
+        if (!RtmpStreamName.IsValid(name))
         {
-            RefusePublish(messageStreamId, $"{_app}/(name withheld)", "stream name must be 1-128 of A-Z a-z 0-9 - _ .");
+            RefusePublish(publish, $"{_session.App}/(name withheld)", "stream name must be 1-128 of A-Z a-z 0-9 - _ .");
             return;
         }
 
-        if (!_hub.TryPublish(_app, name, Id, out StreamPublisher? publisher, out HubStream? existing, out PublishRefusal refusal))
+        if (!_hub.TryPublish(_session.App, name, Id, out StreamPublisher? publisher, out HubStream? existing, out PublishRefusal refusal))
         {
-            string key = StreamHub.KeyOf(_app, name);
+            string key = StreamHub.KeyOf(_session.App, name);
             if (refusal == PublishRefusal.TooManyStreams)
             {
-                RefusePublish(messageStreamId, key, $"{_hub.Options.MaxStreams} streams are live, the limit (Rtmp:MaxLiveStreams)", NetStatus.PublishFailed);
+                RefusePublish(publish, key, $"{_hub.Options.MaxStreams} streams are live, the limit (Rtmp:MaxLiveStreams)", NetStatus.PublishFailed);
             }
             else if (takeOver && existing?.Publisher is { } live && IsStale(live) && live.Evict is { } evict)
             {
@@ -248,48 +120,32 @@ internal sealed partial class RtmpConnection
                         // Still live: the publish below is refused as a name in use.
                     }
 
-                    CompletePublish(request, decision, messageStreamId, takeOver: false);
+                    CompletePublish(publish, request, decision, takeOver: false);
                 };
             }
             else
             {
-                RefusePublish(messageStreamId, key, "already being published");
+                RefusePublish(publish, key, "already being published");
             }
 
             return;
         }
 
-        _role = Role.Publisher;
         _publishing = new RtmpIngest(publisher!, _ingestSettings.MaxTimestampJump, _ingestSettings.Time, _logger);
         _publishRequest = request;
         publisher!.Evict = Close;
-        SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamBegin, messageStreamId));
-        SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PublishStart, $"{name} is now published.");
+        _session.AcceptPublish(publish, name);
+        DeliverSessionReplies();
         RtmpLog.PublishStarted(_logger, Id, publisher.Stream.Key);
     }
 
-    private void RefusePublish(uint messageStreamId, string stream, string reason, string code = NetStatus.PublishBadName)
+    private void RefusePublish(PublishRequest publish, string stream, string reason, string code = NetStatus.PublishBadName)
     {
-        SendStatus(messageStreamId, NetStatus.LevelError, code, reason);
+        _session.RejectPublish(publish, code, reason);
+        DeliverSessionReplies();
         RtmpLog.PublishRefused(_logger, Id, stream, reason);
         SetCloseReason("publish refused: " + reason);
         _closeAfterFlush = true;
-    }
-
-    private void HandleData(List<object?> values, uint timestamp)
-    {
-        if (_publishing is not { } ingest || values.Count == 0 || values[0] is not string handler)
-        {
-            return;
-        }
-
-        // FFmpeg and OBS send ["@setDataFrame", "onMetaData", {...}]; others send ["onMetaData", {...}].
-        int index = handler == "@setDataFrame" ? 1 : 0;
-        if (index < values.Count && values[index] is "onMetaData" && index + 1 < values.Count && values[index + 1] is AmfObject properties)
-        {
-            var metadata = StreamMetadata.FromProperties(properties);
-            ingest.OnMetadata(metadata, CommandWriter.Data("onMetaData", properties));
-        }
     }
 
     private void EndPublishing(HubEndReason reason = HubEndReason.ConnectionLost)
@@ -311,49 +167,42 @@ internal sealed partial class RtmpConnection
         RtmpLog.Unpublished(_logger, Id, publisher.Stream.Key, publisher.VideoFrames, publisher.AudioFrames, publisher.BytesReceived);
     }
 
-    private void OnPlay(CommandMessage command, uint messageStreamId)
+    void IRtmpSessionHandler.OnPlayRequested(PlayRequest play)
     {
-        RequireStream(messageStreamId, "play");
-        if (_role != Role.None)
-        {
-            throw new RtmpProtocolException(RtmpErrorReason.CommandOutOfOrder, "play on a connection that already publishes or plays");
-        }
-
-        AuthRequest request = AuthRequestFor(command.StringArgument(0));
-        Authorize(_authorizer.AuthorizePlayAsync(request, _closing.Token), decision => CompletePlay(request, decision, messageStreamId));
+        AuthRequest request = AuthRequestFor(play.RequestedName);
+        Authorize(_authorizer.AuthorizePlayAsync(request, _closing.Token), decision => CompletePlay(play, request, decision));
     }
 
-    private void CompletePlay(AuthRequest request, AuthDecision decision, uint messageStreamId)
+    private void CompletePlay(PlayRequest play, AuthRequest request, AuthDecision decision)
     {
         string name = request.Name;
-        string display = IsValidName(name) ? StreamHub.KeyOf(_app, name) : "(invalid name)";
+        string display = RtmpStreamName.IsValid(name) ? StreamHub.KeyOf(_session.App, name) : "(invalid name)";
         if (!decision.Allowed)
         {
-            SendStatus(messageStreamId, NetStatus.LevelError, NetStatus.PlayStreamNotFound, "not authorized");
+            _session.RejectPlay(play, NetStatus.PlayStreamNotFound, "not authorized");
+            DeliverSessionReplies();
             RtmpLog.PlayRefused(_logger, Id, display, decision.Reason);
             SetCloseReason("play refused: " + decision.Reason);
             _closeAfterFlush = true;
             return;
         }
 
-        HubStream? stream = IsValidName(name) ? _hub.Find(_app, name) : null;
+        HubStream? stream = RtmpStreamName.IsValid(name) ? _hub.Find(_session.App, name) : null;
         if (stream is null)
         {
-            SendStatus(messageStreamId, NetStatus.LevelError, NetStatus.PlayStreamNotFound, "no such live stream");
+            _session.RejectPlay(play, NetStatus.PlayStreamNotFound, "no such live stream");
+            DeliverSessionReplies();
             RtmpLog.PlayRefused(_logger, Id, display, "not live");
             SetCloseReason("play refused: stream not live");
             _closeAfterFlush = true;
             return;
         }
 
-        _role = Role.Player;
-        _playStreamId = messageStreamId;
         _playRequest = request;
-        SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamIsRecorded, messageStreamId));
-        SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamBegin, messageStreamId));
-        SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PlayReset, $"Playing and resetting {name}.");
-        SendStatus(messageStreamId, NetStatus.LevelStatus, NetStatus.PlayStart, $"Started playing {name}.");
-        Send(new Outbound(CommandWriter.StreamChunkStreamId, RtmpMessageType.DataAmf0, messageStreamId, 0, CommandWriter.Data("|RtmpSampleAccess", true, true)));
+        _session.AcceptPlay(play, name);
+
+        // The replies go before the first relayed frame (the join's replay may send it inline).
+        DeliverSessionReplies();
         _playing = stream;
         _viewer = new Viewer(this);
         if (!stream.AddReader(_viewer, fromLatestKeyframe: true))
@@ -383,10 +232,16 @@ internal sealed partial class RtmpConnection
 
     private void OnPublisherEnded()
     {
-        // FFmpeg's player ends its input on Play.UnpublishNotify / Play.Stop; then we close.
-        SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.StreamEof, _playStreamId));
-        SendStatus(_playStreamId, NetStatus.LevelStatus, NetStatus.PlayUnpublishNotify, "The stream was unpublished.");
-        SendStatus(_playStreamId, NetStatus.LevelStatus, NetStatus.PlayStop, "Stopped playing.");
+        // FFmpeg's player ends its input on Play.UnpublishNotify / Play.Stop; then we close. This may
+        // run on the publisher's thread: the session writes straight into the pending replies.
+        lock (_sendGate)
+        {
+            if (!_sendEnded && !_sendCompleting)
+            {
+                _session.WritePlayEnded(_replies);
+            }
+        }
+
         SetCloseReason("stream ended");
         _playing = null;
         CompleteSending();

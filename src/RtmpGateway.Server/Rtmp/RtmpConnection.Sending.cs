@@ -34,25 +34,6 @@ internal sealed partial class RtmpConnection
     /// <summary>Bytes waiting in the backlog (read without the gate by the slow-viewer check).</summary>
     private long _queuedBytes;
 
-    /// <summary>Chunks a reply or control message into the pending replies; <see cref="FlushSends"/> sends them.</summary>
-    private void Send(Outbound item)
-    {
-        lock (_sendGate)
-        {
-            if (_sendEnded || _sendCompleting)
-            {
-                return;
-            }
-
-            _chunkWriter.Write(_replies, item.ChunkStreamId, item.Type, item.StreamId, item.Timestamp, item.Payload);
-            if (item.Type == RtmpMessageType.SetChunkSize)
-            {
-                // Our chunk size changes right after the peer has been told.
-                _chunkWriter.ChunkSize = (int)ProtocolControl.ReadUInt32(item.Payload, item.Type);
-            }
-        }
-    }
-
     /// <summary>Sends bytes that stay as they are (a relayed message's shared chunks), after any pending replies.</summary>
     private void SendShared(ReadOnlyMemory<byte> chunks)
     {
@@ -291,6 +272,4 @@ internal sealed partial class RtmpConnection
 
     /// <summary>Whatever ends the send side ends the connection (outside the gate: closing cancels asynchronously).</summary>
     private void OnSendEnded() => Close(_closeReason ?? "send side ended");
-
-    private readonly record struct Outbound(int ChunkStreamId, RtmpMessageType Type, uint StreamId, uint Timestamp, byte[] Payload);
 }

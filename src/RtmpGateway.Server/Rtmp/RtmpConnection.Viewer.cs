@@ -97,8 +97,8 @@ internal sealed partial class RtmpConnection
             RtmpMessageType type = frame.IsVideo ? RtmpMessageType.Video : RtmpMessageType.Audio;
             uint timestamp = unchecked((uint)(frame.Unit.Dts * 1000 / frame.Unit.Config.Timescale));
             _lastTimestamp = timestamp;
-            int chunkSize = connection._chunkWriter.ChunkSize;
-            uint streamId = connection._playStreamId;
+            int chunkSize = connection._session.OutChunkSize;
+            uint streamId = connection._session.PlayStreamId;
             Chunked chunked = frame.GetOrAddOutput(
                 f => new Chunked(chunkSize, streamId, Chunk(chunkSize, MediaChunkStream(type), streamId, type, timestamp, f.FlvTag.Span)),
                 c => c.ChunkSize == chunkSize && c.StreamId == streamId);
@@ -119,6 +119,6 @@ internal sealed partial class RtmpConnection
         }
 
         private void Send(RtmpMessageType type, uint timestamp, ReadOnlyMemory<byte> payload)
-            => connection.Relay(Chunk(connection._chunkWriter.ChunkSize, MediaChunkStream(type), connection._playStreamId, type, timestamp, payload.Span), payload.Length);
+            => connection.Relay(Chunk(connection._session.OutChunkSize, MediaChunkStream(type), connection._session.PlayStreamId, type, timestamp, payload.Span), payload.Length);
     }
 }

@@ -8,8 +8,10 @@ using RtmpGateway.Media;
 using RtmpGateway.Rtmp;
 using RtmpGateway.Rtmp.Amf;
 using RtmpGateway.Rtmp.Chunks;
+using RtmpGateway.Rtmp.Commands;
 using RtmpGateway.Rtmp.Handshake;
 using RtmpGateway.Rtmp.Messages;
+using RtmpGateway.Rtmp.Session;
 using RtmpGateway.Server.Auth;
 
 namespace RtmpGateway.Server.Rtmp;
@@ -20,7 +22,7 @@ namespace RtmpGateway.Server.Rtmp;
 /// that sends them (see RtmpConnection.Sending.cs). The read loop or the send side ending closes the
 /// connection.
 /// </summary>
-internal sealed partial class RtmpConnection : IDisposable
+internal sealed partial class RtmpConnection : IDisposable, IRtmpSessionHandler
 {
     private readonly ConnectionContext _context;
     private readonly RtmpOptions _options;
@@ -29,9 +31,11 @@ internal sealed partial class RtmpConnection : IDisposable
     private readonly StreamAuthorizer _authorizer;
     private readonly ILogger _logger;
     private readonly ChunkReader _chunkReader;
-    private readonly ChunkWriter _chunkWriter = new();
+    private readonly RtmpServerSession _session;
+
+    /// <summary>What the session writes on the read loop's thread, moved to the send side after each call.</summary>
+    private readonly ArrayBufferWriter<byte> _sessionReplies = new(1024);
     private readonly CancellationTokenSource _closing = new();
-    private readonly AmfLimits _amfLimits;
     private readonly Stopwatch _uptime = Stopwatch.StartNew();
     private long _bytesOut;
     private string? _closeReason;
@@ -45,7 +49,12 @@ internal sealed partial class RtmpConnection : IDisposable
         _authorizer = authorizer;
         _logger = logger;
         _chunkReader = new ChunkReader(new ChunkReaderLimits { MaxMessageSize = options.MaxMessageSize, MaxChunkStreams = options.MaxChunkStreams });
-        _amfLimits = new AmfLimits { MaxDepth = options.MaxAmfDepth };
+        _session = new RtmpServerSession(_chunkReader, _sessionReplies, this, new RtmpServerSessionOptions
+        {
+            WindowAckSize = (uint)options.WindowAckSize,
+            OutChunkSize = options.OutChunkSize,
+            AmfLimits = new AmfLimits { MaxDepth = options.MaxAmfDepth },
+        });
 
         // Sends go to the socket directly, never blocking (RtmpConnection.Sending.cs).
         _socket = context.Features.Get<IConnectionSocketFeature>()?.Socket
@@ -225,7 +234,7 @@ internal sealed partial class RtmpConnection : IDisposable
         while (true)
         {
             // A viewer legitimately sends nothing for long stretches; everyone else is idle-limited.
-            idle.CancelAfter(_role == Role.Player ? Timeout.InfiniteTimeSpan : _options.IdleTimeout);
+            idle.CancelAfter(_session.Role == RtmpSessionRole.Player ? Timeout.InfiniteTimeSpan : _options.IdleTimeout);
             ReadResult result;
             try
             {
@@ -278,12 +287,16 @@ internal sealed partial class RtmpConnection : IDisposable
         {
             while (!_closeAfterFlush && _pendingAuth is null && _chunkReader.TryReadMessage(ref reader, out RtmpMessage message))
             {
-                HandleMessage(message);
-                AcknowledgeIfDue();
+                // Every protocol decision is the session's; it calls back here (IRtmpSessionHandler).
+                _session.Handle(message);
+                DeliverSessionReplies();
             }
         }
         finally
         {
+            // A message that fails after writing some replies: they still go out, as before the error.
+            DeliverSessionReplies();
+
             // Set before an exception propagates too, so AdvanceTo never goes backwards.
             _lastPosition = reader.Position;
         }
@@ -293,99 +306,52 @@ internal sealed partial class RtmpConnection : IDisposable
 
     private SequencePosition _lastPosition;
 
-    private void AcknowledgeIfDue()
+    /// <summary>
+    /// Moves what the session wrote (read-loop thread only) behind the pending replies; a viewer's
+    /// relay may be sending those from the publisher's thread, hence the gate.
+    /// </summary>
+    private void DeliverSessionReplies()
     {
-        // §5.4.3: "The client or the server MUST send an acknowledgment to the peer after receiving
-        // bytes equal to the window size."
-        if (_peerWindow > 0 && _chunkReader.BytesRead - _lastAck >= _peerWindow)
+        if (_sessionReplies.WrittenCount == 0)
         {
-            _lastAck = _chunkReader.BytesRead;
-            SendControl(RtmpMessageType.Acknowledgement, ProtocolControl.Acknowledgement(unchecked((uint)_chunkReader.BytesRead)));
+            return;
+        }
+
+        lock (_sendGate)
+        {
+            if (!_sendEnded && !_sendCompleting)
+            {
+                _replies.Write(_sessionReplies.WrittenSpan);
+            }
+        }
+
+        _sessionReplies.ResetWrittenCount();
+    }
+
+    void IRtmpSessionHandler.OnMedia(in RtmpMessage message)
+    {
+        if (_publishing is not null)
+        {
+            // The reassembly buffer becomes the frame's: shared by every output, never copied again.
+            HandleMedia(message.Type, message.Timestamp, MediaBuffer.Own(_chunkReader.DetachPayload(message), message.Payload.Length));
         }
     }
 
-    private long _peerWindow;
-    private long _lastAck;
-
-    private void HandleMessage(in RtmpMessage message)
+    void IRtmpSessionHandler.OnMediaPart(in AggregatePart part)
     {
-        switch (message.Type)
+        if (_publishing is not null)
         {
-            case RtmpMessageType.SetChunkSize:
-                _chunkReader.SetChunkSize(ProtocolControl.ReadUInt32(message.Payload.Span, message.Type));
-                break;
-            case RtmpMessageType.Abort:
-                _chunkReader.Abort((int)ProtocolControl.ReadUInt32(message.Payload.Span, message.Type));
-                break;
-            case RtmpMessageType.Acknowledgement:
-                ProtocolControl.ReadUInt32(message.Payload.Span, message.Type);
-                break;
-            case RtmpMessageType.WindowAcknowledgementSize:
-                uint window = ProtocolControl.ReadUInt32(message.Payload.Span, message.Type);
-                if (window == 0 || window > int.MaxValue)
-                {
-                    throw new RtmpProtocolException(RtmpErrorReason.WindowSizeInvalid, $"Window Acknowledgement Size {window}");
-                }
-
-                _peerWindow = window;
-                break;
-            case RtmpMessageType.SetPeerBandwidth:
-                if (message.Payload.Length < 5)
-                {
-                    throw new RtmpProtocolException(RtmpErrorReason.MessageLengthMismatch, "Set Peer Bandwidth shorter than 5 bytes");
-                }
-
-                break;
-            case RtmpMessageType.UserControl:
-                HandleUserControl(ProtocolControl.ReadUserControl(message.Payload.Span));
-                break;
-            case RtmpMessageType.Audio:
-            case RtmpMessageType.Video:
-                if (_publishing is not null)
-                {
-                    // The reassembly buffer becomes the frame's: shared by every output, never copied again.
-                    HandleMedia(message.Type, message.Timestamp, MediaBuffer.Own(_chunkReader.DetachPayload(message), message.Payload.Length));
-                }
-
-                break;
-            case RtmpMessageType.DataAmf0:
-                HandleData(Amf0.ReadAll(message.Payload.Span, _amfLimits), message.Timestamp);
-                break;
-            case RtmpMessageType.DataAmf3:
-                HandleData(Amf0.ReadAmf3Command(message.Payload.Span, _amfLimits), message.Timestamp);
-                break;
-            case RtmpMessageType.CommandAmf0:
-                HandleCommand(Amf0.ReadAll(message.Payload.Span, _amfLimits), message.StreamId);
-                break;
-            case RtmpMessageType.CommandAmf3:
-                HandleCommand(Amf0.ReadAmf3Command(message.Payload.Span, _amfLimits), message.StreamId);
-                break;
-            case RtmpMessageType.Aggregate:
-                foreach (AggregatePart part in AggregateMessage.Split(message.Payload, message.Timestamp))
-                {
-                    if (part.Type is RtmpMessageType.Audio or RtmpMessageType.Video && _publishing is not null)
-                    {
-                        // Rare (FMS-era encoders): each part gets a copy of its own.
-                        HandleMedia(part.Type, part.Timestamp, MediaBuffer.CopyOf(part.Payload.Span));
-                    }
-                    else if (part.Type == RtmpMessageType.DataAmf0)
-                    {
-                        HandleData(Amf0.ReadAll(part.Payload.Span, _amfLimits), part.Timestamp);
-                    }
-                }
-
-                break;
-            default:
-                // Shared objects and unknown types are not used by encoders or players; skip them.
-                break;
+            // Rare (FMS-era encoders): each part gets a copy of its own.
+            HandleMedia(part.Type, part.Timestamp, MediaBuffer.CopyOf(part.Payload.Span));
         }
     }
 
-    private void HandleUserControl(UserControlEvent ev)
+    void IRtmpSessionHandler.OnMetadata(AmfObject properties, uint timestamp)
     {
-        if (ev.Type == UserControlEventType.PingRequest)
+        if (_publishing is { } ingest)
         {
-            SendControl(RtmpMessageType.UserControl, ProtocolControl.UserControl(UserControlEventType.PingResponse, ev.Value), ProtocolControl.ChunkStreamId);
+            var metadata = StreamMetadata.FromProperties(properties);
+            ingest.OnMetadata(metadata, CommandWriter.Data("onMetaData", properties));
         }
     }
 
@@ -410,8 +376,4 @@ internal sealed partial class RtmpConnection : IDisposable
     }
 
     private bool _closeAfterFlush;
-
-    /// <summary>Queues a protocol control message (chunk stream 2, message stream 0).</summary>
-    private void SendControl(RtmpMessageType type, byte[] payload, int chunkStreamId = ProtocolControl.ChunkStreamId)
-        => Send(new Outbound(chunkStreamId, type, 0, 0, payload));
 }
