@@ -2,8 +2,10 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using RtmpGateway.Rtmp;
+using RtmpGateway.Rtmp.Amf;
 using RtmpGateway.Rtmp.Chunks;
 using RtmpGateway.Rtmp.Messages;
+using RtmpGateway.Rtmp.Session;
 
 namespace RtmpGateway.Fuzz.Targets;
 
@@ -49,6 +51,10 @@ internal sealed class ChunkStreamTarget : FuzzTarget
         var arrivals = new Arrivals();
         long consumed = 0;
         using var reader = new ChunkReader(new ChunkReaderLimits());
+        var replies = new ArrayBufferWriter<byte>();
+        var host = new AcceptingHost();
+        var session = new RtmpServerSession(reader, replies, host, new RtmpServerSessionOptions());
+        host.Session = session;
         try
         {
             foreach (ReadOnlyMemory<byte> piece in pieces)
@@ -61,7 +67,9 @@ internal sealed class ChunkStreamTarget : FuzzTarget
                     {
                         trace.Messages.Add(new MessageRecord(
                             message.ChunkStreamId, message.Type, message.StreamId, message.Timestamp, message.Payload.Length, MessageHandling.Hash(message.Payload.Span)));
-                        MessageHandling.Handle(reader, message);
+                        // The server's own session: every command, protocol control and data message as it runs them.
+                        session.Handle(message);
+                        replies.ResetWrittenCount();
                     }
                 }
                 finally
@@ -83,6 +91,39 @@ internal sealed class ChunkStreamTarget : FuzzTarget
         }
 
         return trace;
+    }
+
+    /// <summary>A host that allows every publish and play at once, so a peer's bytes reach every state of the session.</summary>
+    private sealed class AcceptingHost : IRtmpSessionHandler
+    {
+        public RtmpServerSession? Session { get; set; }
+
+        public void OnConnected()
+        {
+        }
+
+        public void OnPublishRequested(PublishRequest request) => Session!.AcceptPublish(request, "fuzz");
+
+        public void OnPlayRequested(PlayRequest request) => Session!.AcceptPlay(request, "fuzz");
+
+        public void OnMedia(in RtmpMessage message)
+        {
+            // Audio and video go to the FlvDemuxer, which the flv target covers.
+        }
+
+        public void OnMediaPart(in AggregatePart part)
+        {
+        }
+
+        public void OnMetadata(AmfObject properties, uint timestamp) => MessageHandling.ReencodeMetadata(properties);
+
+        public void OnUnpublish()
+        {
+        }
+
+        public void OnCloseStream()
+        {
+        }
     }
 
     private readonly record struct MessageRecord(int ChunkStreamId, RtmpMessageType Type, uint StreamId, uint Timestamp, int Length, ulong Hash);

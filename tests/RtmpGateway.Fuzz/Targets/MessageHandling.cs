@@ -8,60 +8,13 @@ using RtmpGateway.Rtmp.Messages;
 namespace RtmpGateway.Fuzz.Targets;
 
 /// <summary>
-/// What <c>RtmpConnection.HandleMessage</c> in the server does with each message, minus sockets,
-/// sessions and logging: every parser it calls is called here the same way, so the chunk target
-/// reaches them through the chunk stream as a peer would.
+/// What the server does with the data messages a peer sends (onMetaData read and written again for
+/// viewers), for the AMF targets and the chunk target's session host.
 /// </summary>
 internal static class MessageHandling
 {
-    public static void Handle(ChunkReader reader, in RtmpMessage message)
-    {
-        ReadOnlySpan<byte> payload = message.Payload.Span;
-        switch (message.Type)
-        {
-            case RtmpMessageType.SetChunkSize:
-                reader.SetChunkSize(ProtocolControl.ReadUInt32(payload, message.Type));
-                break;
-            case RtmpMessageType.Abort:
-                reader.Abort((int)ProtocolControl.ReadUInt32(payload, message.Type));
-                break;
-            case RtmpMessageType.Acknowledgement:
-            case RtmpMessageType.WindowAcknowledgementSize:
-                ProtocolControl.ReadUInt32(payload, message.Type);
-                break;
-            case RtmpMessageType.UserControl:
-                ProtocolControl.ReadUserControl(payload);
-                break;
-            case RtmpMessageType.DataAmf0:
-                HandleData(Amf0.ReadAll(payload));
-                break;
-            case RtmpMessageType.DataAmf3:
-                HandleData(Amf0.ReadAmf3Command(payload));
-                break;
-            case RtmpMessageType.CommandAmf0:
-                CommandMessage.FromValues(Amf0.ReadAll(payload));
-                break;
-            case RtmpMessageType.CommandAmf3:
-                CommandMessage.FromValues(Amf0.ReadAmf3Command(payload));
-                break;
-            case RtmpMessageType.Aggregate:
-                foreach (AggregatePart part in AggregateMessage.Split(message.Payload, message.Timestamp))
-                {
-                    if (part.Type == RtmpMessageType.DataAmf0)
-                    {
-                        HandleData(Amf0.ReadAll(part.Payload.Span));
-                    }
-                }
-
-                break;
-            default:
-                // Audio and video go to the FlvDemuxer, which the flv target covers.
-                break;
-        }
-    }
-
     /// <summary>
-    /// <c>RtmpConnection.HandleData</c>: ["@setDataFrame",] "onMetaData", {properties}: the
+    /// A data message as the server's session reads it: ["@setDataFrame",] "onMetaData", {properties}: the
     /// properties are read into <see cref="StreamMetadata"/> and written again as the onMetaData
     /// message that RTMP viewers receive.
     /// </summary>
