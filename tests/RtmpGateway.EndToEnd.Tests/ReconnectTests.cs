@@ -150,17 +150,23 @@ public sealed class ReconnectTests : IAsyncLifetime
             "--Transcoding:Preset", "default", "--Packaging:ReconnectGrace", "00:00:10", "--Packaging:PlaylistSegments", "12", "--Packaging:RetainedSegments", "12");
         try
         {
-            // 854x480: the default preset adds one rung, 360p.
+            // 854x480: the default preset adds one rung, 360p. The first publisher is stopped in the
+            // middle of a file long enough for any start-up (a drop, not an unpublish); the second
+            // one publishes a shorter file to its end.
+            string longer = Path.Combine(dir, "480p-20s.flv");
             string source = Path.Combine(dir, "480p.flv");
+            await Ffmpeg.MakeSourceFileAsync(longer, 20, 854, 480);
             await Ffmpeg.MakeSourceFileAsync(source, 8, 854, 480);
-            await using (ToolProcess first = ToolProcess.Start("ffmpeg", Ffmpeg.PublishFile(source, gateway.RtmpUrl("live", "rungs"))))
+            await using (ToolProcess first = ToolProcess.Start("ffmpeg", Ffmpeg.PublishFile(longer, gateway.RtmpUrl("live", "rungs"))))
             {
                 await gateway.Logs.WaitForLineAsync(l => l.Contains("live/rungs: ladder default with 360p", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
                 await gateway.GetWhenReadyAsync(_http, "/live/rungs/360p/index.m3u8", TimeSpan.FromSeconds(20));
                 await Task.Delay(TimeSpan.FromSeconds(5));
+                Assert.False(first.HasExited, "the first publisher ended its file before it was dropped");
             }
 
             await WaitForUnpublishedAsync(gateway, "rungs", 1);
+            await gateway.Logs.WaitForLineAsync(l => l.Contains("live/rungs: publisher lost", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
             await using (ToolProcess second = ToolProcess.Start("ffmpeg", Ffmpeg.PublishFile(source, gateway.RtmpUrl("live", "rungs"))))
             {
                 Assert.Equal(0, await second.WaitAsync(TimeSpan.FromSeconds(60)));

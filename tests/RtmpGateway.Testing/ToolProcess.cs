@@ -44,6 +44,9 @@ public sealed class ToolProcess : IAsyncDisposable
     /// <summary>The process id, for signals to this process only.</summary>
     public int Id => _process.Id;
 
+    /// <summary>Whether the process has ended (by itself, or killed).</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Sends a POSIX signal (TERM, STOP, CONT, ...) to this process alone, with kill(1).</summary>
     public Task SignalAsync(string signal) => Signal(_process.Id, signal);
 
