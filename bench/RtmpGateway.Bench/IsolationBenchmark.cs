@@ -31,6 +31,7 @@ internal static class IsolationBenchmark
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Isolation: LL-HLS part lateness of one passthrough stream, alone and beside {Viewers} RTMP viewers that never read, a stalled hub reader and a 720p stream through the ladder ({seconds} s each, {Environment.ProcessorCount} cores)"));
         Console.WriteLine();
+        // Lateness by program date-time can be negative (the date-time runs late, issue 20): no ratio then.
         Console.WriteLine("| measure | alone | loaded | loaded - alone | loaded / alone |");
         Console.WriteLine("|---|---|---|---|---|");
         Row("part lateness p50 (ms)", alone.P50 * 1000, loaded.P50 * 1000);
@@ -42,7 +43,7 @@ internal static class IsolationBenchmark
     }
 
     private static void Row(string label, double alone, double loaded)
-        => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {label} | {alone:F1} | {loaded:F1} | {loaded - alone:+0.0;-0.0;0.0} | {(alone == 0 ? double.NaN : loaded / alone):F2} |"));
+        => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {label} | {alone:F1} | {loaded:F1} | {loaded - alone:+0.0;-0.0;0.0} | {(alone > 0 ? (loaded / alone).ToString("F2", CultureInfo.InvariantCulture) : "-")} |"));
 
     private static async Task<Result> RunOnceAsync(string source, int seconds, bool loaded, CancellationToken cancel)
     {
