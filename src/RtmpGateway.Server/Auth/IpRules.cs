@@ -16,6 +16,12 @@ internal sealed class IpRules
 
     public static bool TryParse(string rule, out IPNetwork network)
     {
+        network = default;
+        if (!IsFullAddress(rule))
+        {
+            return false;
+        }
+
         if (IPNetwork.TryParse(rule, out network))
         {
             network = Canonical(network);
@@ -29,6 +35,40 @@ internal sealed class IpRules
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// IPv4 only as four dotted decimal numbers (RFC 4001's dotted-decimal form). The parser also takes
+    /// inet_aton's shorthands, where "192.168.1" is the one host 192.168.0.1 and "10" is 0.0.0.10: an
+    /// operator who meant a network would get one unrelated host, so those are refused at start.
+    /// </summary>
+    private static bool IsFullAddress(string rule)
+    {
+        ReadOnlySpan<char> address = rule.AsSpan();
+        int slash = address.IndexOf('/');
+        if (slash >= 0)
+        {
+            address = address[..slash];
+        }
+
+        if (address.Contains(':'))
+        {
+            return true;
+        }
+
+        int parts = 0;
+        foreach (Range part in address.Split('.'))
+        {
+            ReadOnlySpan<char> digits = address[part];
+            if (digits.Length is 0 or > 3 || digits.ContainsAnyExceptInRange('0', '9'))
+            {
+                return false;
+            }
+
+            parts++;
+        }
+
+        return parts == 4;
     }
 
     /// <summary>

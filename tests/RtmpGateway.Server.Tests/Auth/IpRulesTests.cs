@@ -115,6 +115,12 @@ public sealed class IpRulesTests
     [InlineData("2001:db8::/129")]
     [InlineData("10.0.0.0/-1")]
     [InlineData("256.0.0.1")]
+    [InlineData("192.168.1")] // inet_aton reads it as the host 192.168.0.1
+    [InlineData("192.168.1/24")]
+    [InlineData("10")] // 0.0.0.10
+    [InlineData("10/8")]
+    [InlineData("0x7f.0.0.1")] // hexadecimal
+    [InlineData("1.2.3.4.5")]
     public void TryParse_NotAnAddressOrNetwork_False(string rule)
         => Assert.False(IpRules.TryParse(rule, out _));
 
