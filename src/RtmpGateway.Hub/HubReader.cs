@@ -276,10 +276,69 @@ public abstract class HubReader : IThreadPoolWorkItem
         _queue.Enqueue(item);
     }
 
+    /// <summary>
+    /// Queues an item without starting anything (a join's replay, with the stream's lock held);
+    /// <see cref="Pump"/> starts the delivery once the lock is released.
+    /// </summary>
+    internal void PostQueued(HubItem item)
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            if (item.Kind == HubItemKind.Frame && !Admit(item.Frame!))
+            {
+                return;
+            }
+
+            Enqueue(item);
+        }
+    }
+
+    /// <summary>
+    /// Delivers what <see cref="PostQueued"/> left: on this thread for an inline reader (so a reader
+    /// added before a stream's first frame is inline from that frame on, and the packager keeps up
+    /// with a publisher that sends faster than real time), else on the pool. Nothing if a delivery
+    /// runs already.
+    /// </summary>
+    internal void Pump()
+    {
+        lock (_gate)
+        {
+            if (_running || _queue.Count == 0)
+            {
+                return;
+            }
+
+            _running = true;
+        }
+
+        if (RunsInline)
+        {
+            Drain(int.MaxValue);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
     /// <summary>The worker: drains the queue on a thread-pool thread, a turn at a time.</summary>
     void IThreadPoolWorkItem.Execute()
     {
-        for (int i = 0; i < MaxItemsPerTurn; i++)
+        if (Drain(MaxItemsPerTurn))
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>Delivers up to <paramref name="max"/> queued items, in order; true if more are left (still running).</summary>
+    private bool Drain(int max)
+    {
+        for (int i = 0; i < max; i++)
         {
             HubItem item;
             lock (_gate)
@@ -287,7 +346,7 @@ public abstract class HubReader : IThreadPoolWorkItem
                 if (!_queue.TryDequeue(out item))
                 {
                     _running = false;
-                    return;
+                    return false;
                 }
 
                 if (item.Kind == HubItemKind.Frame)
@@ -310,7 +369,7 @@ public abstract class HubReader : IThreadPoolWorkItem
             }
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        return true;
     }
 
     private bool _faulted;

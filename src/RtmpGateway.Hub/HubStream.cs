@@ -83,18 +83,6 @@ public sealed class HubStream
 
     public HubMetadata? Metadata { get; private set; }
 
-    /// <summary>The wall clock of media time 0 on the stream's timeline (set by the first frame).</summary>
-    public DateTimeOffset? TimeZero
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _timeline.Zero;
-            }
-        }
-    }
-
     public long VideoFrames => Interlocked.Read(ref _videoFrames);
 
     public long AudioFrames => Interlocked.Read(ref _audioFrames);
@@ -131,6 +119,8 @@ public sealed class HubStream
     /// <summary>
     /// Adds a reader: it gets the current publish, tracks and metadata, with <paramref name="fromLatestKeyframe"/>
     /// the frames since the latest source keyframe, then everything live. False once the stream ended.
+    /// An inline reader gets that replay on the caller's thread before this returns (an RTMP viewer's
+    /// GOP on its own connection's thread), others on the pool.
     /// </summary>
     public bool AddReader(HubReader reader, bool fromLatestKeyframe = false)
     {
@@ -145,20 +135,20 @@ public sealed class HubStream
             reader.Stream = this;
             if (Publish > 0)
             {
-                reader.Post(new HubItem(HubItemKind.Published, Publish: Publish), queueOnly: true);
+                reader.PostQueued(new HubItem(HubItemKind.Published, Publish: Publish));
             }
 
             foreach (HubTrack track in _tracks)
             {
                 if (reader.Reads(track))
                 {
-                    reader.Post(new HubItem(HubItemKind.Track, Track: track), queueOnly: true);
+                    reader.PostQueued(new HubItem(HubItemKind.Track, Track: track));
                 }
             }
 
             if (Metadata is { } metadata)
             {
-                reader.Post(new HubItem(HubItemKind.Metadata, Metadata: metadata), queueOnly: true);
+                reader.PostQueued(new HubItem(HubItemKind.Metadata, Metadata: metadata));
             }
 
             if (fromLatestKeyframe && _gopValid)
@@ -167,7 +157,7 @@ public sealed class HubStream
                 {
                     if (reader.Reads(frame.Track))
                     {
-                        reader.Post(new HubItem(HubItemKind.Frame, frame), queueOnly: true);
+                        reader.PostQueued(new HubItem(HubItemKind.Frame, frame));
                     }
                 }
             }
@@ -175,8 +165,11 @@ public sealed class HubStream
             HubReader[] readers = [.. _readers, reader];
             Array.Sort(readers, static (a, b) => a.FanOutOrder.CompareTo(b.FanOutOrder));
             _readers = readers;
-            return true;
         }
+
+        // The replay goes out outside the lock: on this thread for an inline reader, else on the pool.
+        reader.Pump();
+        return true;
     }
 
     /// <summary>Removes a reader; its queue is dropped after <see cref="HubReader.OnEnded"/> is queued.</summary>

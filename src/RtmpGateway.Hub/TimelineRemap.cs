@@ -65,9 +65,6 @@ public sealed class TimelineRemap
         return mapped;
     }
 
-    /// <summary>Where a track's last frame ends (its DTS plus its step from the one before), in its own ticks.</summary>
-    public long? EndOf(string rendition) => _ends.TryGetValue(rendition, out TrackEnd end) ? end.End : null;
-
     private static long Convert(long ticks, int from, int to)
         => from == to ? ticks : (long)Math.Round((double)((Int128)ticks * to) / from, MidpointRounding.AwayFromZero);
 
