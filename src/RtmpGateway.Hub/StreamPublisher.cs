@@ -70,18 +70,17 @@ public sealed class StreamPublisher
     /// <summary>
     /// One access unit of an ingest track, on the publisher's timeline (the hub maps it onto the
     /// stream's). <paramref name="buffer"/> stays the caller's: every reader that keeps the frame
-    /// takes its own reference, so the caller releases its own after the call.
+    /// takes its own reference, so the caller releases its own after the call. The bytes it came in
+    /// are counted by <see cref="Received"/>, once per ingest message.
     /// </summary>
     public void Write(HubTrack track, in AccessUnit unit, DateTimeOffset receivedAt, MediaBuffer? buffer, ReadOnlyMemory<byte> flvTag = default)
     {
         ArgumentNullException.ThrowIfNull(track);
-        Interlocked.Exchange(ref _lastReceivedTicks, receivedAt.UtcTicks);
         Interlocked.Increment(ref unit.Kind == MediaKind.Video ? ref _videoFrames : ref _audioFrames);
-        Interlocked.Add(ref _bytesReceived, buffer?.Length ?? unit.Payload.Length);
         Stream.WriteIngest(Number, track, unit, receivedAt, buffer, flvTag);
     }
 
-    /// <summary>Counts bytes the ingest received that carry no frame (sequence headers, metadata).</summary>
+    /// <summary>One message the ingest received (media, sequence header or metadata): its bytes, and the publisher is not silent.</summary>
     public void Received(int bytes, DateTimeOffset receivedAt)
     {
         Interlocked.Exchange(ref _lastReceivedTicks, receivedAt.UtcTicks);

@@ -58,8 +58,8 @@ internal sealed partial class RtmpConnection
     /// An RTMP viewer as a hub reader. It runs inline on the producer's thread while nothing is
     /// queued: each call is one non-blocking send, and what the socket does not take waits in the
     /// connection's own backlog (RtmpConnection.Sending.cs), the measure of a slow viewer. A join's
-    /// replay (sequence headers, metadata, the latest GOP) goes through the queue and a pool thread,
-    /// never under the stream's lock.
+    /// replay (sequence headers, metadata, the latest GOP) is queued under the stream's lock and sent
+    /// after it, on the joining connection's own thread.
     /// </summary>
     private sealed class Viewer(RtmpConnection connection) : HubReader("rtmp", new HubReaderLimits
     {

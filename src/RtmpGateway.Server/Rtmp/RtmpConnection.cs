@@ -330,19 +330,19 @@ internal sealed partial class RtmpConnection : IDisposable, IRtmpSessionHandler
 
     void IRtmpSessionHandler.OnMedia(in RtmpMessage message)
     {
-        if (_publishing is not null)
+        if (_publishing is { } ingest)
         {
             // The reassembly buffer becomes the frame's: shared by every output, never copied again.
-            HandleMedia(message.Type, message.Timestamp, MediaBuffer.Own(_chunkReader.DetachPayload(message), message.Payload.Length));
+            Ingest(ingest, message.Type, message.Timestamp, MediaBuffer.Own(_chunkReader.DetachPayload(message), message.Payload.Length));
         }
     }
 
     void IRtmpSessionHandler.OnMediaPart(in AggregatePart part)
     {
-        if (_publishing is not null)
+        if (_publishing is { } ingest)
         {
             // Rare (FMS-era encoders): each part gets a copy of its own.
-            HandleMedia(part.Type, part.Timestamp, MediaBuffer.CopyOf(part.Payload.Span));
+            Ingest(ingest, part.Type, part.Timestamp, MediaBuffer.CopyOf(part.Payload.Span));
         }
     }
 
@@ -355,14 +355,8 @@ internal sealed partial class RtmpConnection : IDisposable, IRtmpSessionHandler
         }
     }
 
-    private void HandleMedia(RtmpMessageType type, uint timestamp, MediaBuffer payload)
+    private void Ingest(RtmpIngest ingest, RtmpMessageType type, uint timestamp, MediaBuffer payload)
     {
-        if (_publishing is not { } ingest)
-        {
-            // Media from a connection that is not publishing has nowhere to go.
-            return;
-        }
-
         try
         {
             ingest.OnMediaMessage(type, timestamp, payload);

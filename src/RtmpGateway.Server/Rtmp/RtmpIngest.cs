@@ -46,7 +46,7 @@ internal sealed class RtmpIngest : IMediaSink
         _receivedAt = _time.GetUtcNow();
         try
         {
-            Publisher.Received(0, _receivedAt);
+            Publisher.Received(buffer.Length, _receivedAt);
             _demuxer.Demux(type == RtmpMessageType.Video ? FlvTagType.Video : FlvTagType.Audio, timestamp, buffer.Memory, this);
             Publisher.DroppedBeforeConfig = _demuxer.DroppedBeforeConfig;
         }
@@ -65,9 +65,8 @@ internal sealed class RtmpIngest : IMediaSink
 
     void IMediaSink.OnCodecConfig(CodecConfig config)
     {
-        // The sequence header's tag body, for RTMP viewers; rare, so a copy of its own.
-        byte[] header = _current?.Memory.ToArray() ?? [];
-        Publisher.Received(header.Length, _receivedAt);
+        // The sequence header's tag body, for RTMP viewers: the message's own buffer (handed over, never reused).
+        ReadOnlyMemory<byte> header = _current?.Memory ?? default;
         if (config.Kind == MediaKind.Video)
         {
             _video = new HubTrack(HubTrack.Source, config, header);
