@@ -337,8 +337,9 @@ public sealed class HubStream
     {
         lock (_gate)
         {
-            // Only the current publish's producers count; an older one's are over already.
-            if (Publish == publish && --_openDerived == 0)
+            // Only the current publish's producers count; an older one's are over already. A producer
+            // that stops while its publish goes on (a ladder that failed) leaves nothing pending.
+            if (Publish == publish && --_openDerived == 0 && _afterDerived is not null)
             {
                 RunAfterDerived();
             }

@@ -220,4 +220,22 @@ public sealed class StreamLifeCycleTests
         Assert.Equal(["published 1", "track source", "track audio"], reader.Events);
         Assert.Equal(["Published 1", "TrackChanged 1", "TrackChanged 1"], Notifications());
     }
+
+    [Fact]
+    public void DerivedTracks_OneProducerStopsMidPublish_AnotherOneOfTheSamePublishIsStillRead()
+    {
+        StreamHub hub = NewHub();
+        StreamPublisher publisher = Media.Publish(hub);
+        var reader = new RecordingReader();
+        publisher.Stream.AddReader(reader);
+        var rung = new HubTrack("360p", Media.VideoConfig);
+        publisher.OpenDerived().Dispose();
+
+        using DerivedWriter again = publisher.OpenDerived();
+        again.SetTrack(rung);
+        again.Write(rung, new AccessUnit(Media.VideoConfig, 0, 0, true, new byte[4]), Media.Wall);
+
+        HubReaderTests.Eventually(() => reader.Frames.Count == 1, () => string.Join(", ", reader.Events));
+        Assert.Equal(HubStreamState.Live, publisher.Stream.State);
+    }
 }
