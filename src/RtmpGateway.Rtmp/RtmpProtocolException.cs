@@ -20,6 +20,9 @@ public enum RtmpErrorReason
     IdleTimeout,
     TooManyChunkStreams,
     AmfReferencesExceeded,
+
+    /// <summary>RTMPS only: the TLS handshake failed (not TLS, or nothing in common).</summary>
+    TlsHandshakeFailed,
 }
 
 /// <summary>

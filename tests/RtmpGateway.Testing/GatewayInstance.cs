@@ -32,12 +32,17 @@ public sealed class GatewayInstance : IAsyncDisposable
 
     public Uri HttpBase { get; private set; } = null!;
 
+    /// <summary>The RTMPS endpoint, when started with Rtmps:Port.</summary>
+    public IPEndPoint? RtmpsEndPoint { get; private set; }
+
     /// <summary>The gateway's stream hub: what is live, its readers.</summary>
     public StreamHub Hub => _app.Services.GetRequiredService<StreamHub>();
 
     public IServiceProvider Services => _app.Services;
 
     public string RtmpUrl(string app, string name) => $"rtmp://127.0.0.1:{RtmpEndPoint.Port}/{app}/{name}";
+
+    public string RtmpsUrl(string app, string name) => $"rtmps://127.0.0.1:{(RtmpsEndPoint ?? throw new InvalidOperationException("started without Rtmps:Port")).Port}/{app}/{name}";
 
     public static async Task<GatewayInstance> StartAsync(params string[] extraArgs)
     {
@@ -56,6 +61,7 @@ public sealed class GatewayInstance : IAsyncDisposable
         await app.StartAsync();
         var instance = new GatewayInstance(app, sink);
         instance.RtmpEndPoint = (IPEndPoint)await app.RtmpEndPoint().WaitAsync(TimeSpan.FromSeconds(10));
+        instance.RtmpsEndPoint = (IPEndPoint?)await app.RtmpsEndPoint().WaitAsync(TimeSpan.FromSeconds(10));
         string http = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         instance.HttpBase = new Uri(http);
         return instance;

@@ -38,6 +38,10 @@ public static class GatewayApp
             .Bind(builder.Configuration.GetSection(RtmpOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<RtmpsOptions>()
+            .Bind(builder.Configuration.GetSection(RtmpsOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddOptions<PackagingOptions>()
             .Bind(builder.Configuration.GetSection(PackagingOptions.SectionName))
             .Validate(o =>
@@ -110,6 +114,13 @@ public static class GatewayApp
         app.MapLiveEndpoints();
         app.MapPlayerPage();
         return app;
+    }
+
+    /// <summary>The bound RTMPS endpoint of a started gateway, or null when RTMPS is off.</summary>
+    public static Task<System.Net.EndPoint?> RtmpsEndPoint(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<RtmpListenerService>().BoundTlsEndPoint;
     }
 
     /// <summary>The bound RTMP endpoint of a started gateway.</summary>

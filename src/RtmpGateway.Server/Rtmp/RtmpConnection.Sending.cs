@@ -1,18 +1,17 @@
 using System.Buffers;
-using System.Net.Sockets;
-using RtmpGateway.Rtmp.Messages;
 
 namespace RtmpGateway.Server.Rtmp;
 
 /// <summary>
-/// The send side. Bytes go straight to the socket, non-blocking, from whichever thread sends them:
+/// The send side. Bytes go to the transport (<see cref="RtmpTransport"/>: the socket itself for RTMP,
+/// a TLS stream for RTMPS) without waiting, from whichever thread sends them:
 /// the connection's own read loop for the handshake and its replies, and for a viewer the
 /// publisher's thread for relayed media. A relayed message is chunked once for all viewers
-/// (<see cref="Streams.RelayMessage.AsChunks"/>), so relaying it to a viewer is one send call: no
-/// copy, no thread hand-off, no pipe. This is the RTMP fan-out's hot path (bench scenario 5).
-/// What the socket does not take at once waits in a backlog, in order, and one asynchronous send
-/// at a time drains it as the peer reads; the backlog is what the slow-viewer limit measures.
-/// The transport's output pipe is not written; completing it at the end closes the socket.
+/// (RtmpConnection.Viewer.cs), so relaying it to a plain RTMP viewer is one non-blocking send call:
+/// no copy, no thread hand-off, no pipe. This is the RTMP fan-out's hot path (bench scenario 5).
+/// What the transport does not take at once (for TLS: everything) waits in a backlog, in order, and
+/// one asynchronous send at a time drains it as the peer reads; the backlog is what the slow-viewer
+/// limit measures.
 /// </summary>
 internal sealed partial class RtmpConnection
 {
@@ -20,7 +19,9 @@ internal sealed partial class RtmpConnection
     private readonly Queue<ReadOnlyMemory<byte>> _backlog = new();
     private readonly ArrayBufferWriter<byte> _replies = new(4096);
     private readonly TaskCompletionSource _sendDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Socket _socket;
+
+    /// <summary>Set once the connection's transport is up (after the TLS handshake for RTMPS); nothing is sent before.</summary>
+    private RtmpTransport? _transport;
 
     /// <summary>An asynchronous send is draining the backlog: nothing else may send.</summary>
     private bool _draining;
@@ -160,27 +161,16 @@ internal sealed partial class RtmpConnection
             return true;
         }
 
-        SocketError error;
-        try
+        string? error = "no transport";
+        if (_transport is not { } transport || !transport.TrySend(bytes, out sent, out error))
         {
-            sent = _socket.Send(bytes, SocketFlags.None, out error);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The transport closed the socket (the peer reset it, or the connection is ending).
             sent = 0;
-            error = SocketError.OperationAborted;
+            SetCloseReason("connection lost: " + error);
+            return false;
         }
 
-        if (error is SocketError.Success or SocketError.WouldBlock)
-        {
-            Interlocked.Add(ref _bytesOut, sent);
-            return true;
-        }
-
-        sent = 0;
-        SetCloseReason("connection lost: " + error);
-        return false;
+        Interlocked.Add(ref _bytesOut, sent);
+        return true;
     }
 
     private void Queue(ReadOnlyMemory<byte> bytes)
@@ -220,9 +210,8 @@ internal sealed partial class RtmpConnection
                     }
                 }
 
-                // A stream socket's asynchronous send completes when all the bytes are sent.
-                int sent = await _socket.SendAsync(next, SocketFlags.None, _closing.Token).ConfigureAwait(false);
-                Interlocked.Add(ref _bytesOut, sent);
+                await _transport!.SendAsync(next, _closing.Token).ConfigureAwait(false);
+                Interlocked.Add(ref _bytesOut, next.Length);
                 lock (_sendGate)
                 {
                     if (_sendEnded)

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Net.Security;
+using System.Security.Authentication;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 using RtmpGateway.Hub;
 using RtmpGateway.Media;
 using RtmpGateway.Rtmp;
@@ -25,6 +26,7 @@ namespace RtmpGateway.Server.Rtmp;
 internal sealed partial class RtmpConnection : IDisposable, IRtmpSessionHandler
 {
     private readonly ConnectionContext _context;
+    private readonly SslServerAuthenticationOptions? _tls;
     private readonly RtmpOptions _options;
     private readonly StreamHub _hub;
     private readonly IngestSettings _ingestSettings;
@@ -40,9 +42,11 @@ internal sealed partial class RtmpConnection : IDisposable, IRtmpSessionHandler
     private long _bytesOut;
     private string? _closeReason;
 
-    public RtmpConnection(ConnectionContext context, RtmpOptions options, StreamHub hub, IngestSettings ingest, StreamAuthorizer authorizer, ILogger logger)
+    /// <param name="tls">For RTMPS: the TLS server settings (its certificate); null for plain RTMP.</param>
+    public RtmpConnection(ConnectionContext context, SslServerAuthenticationOptions? tls, RtmpOptions options, StreamHub hub, IngestSettings ingest, StreamAuthorizer authorizer, ILogger logger)
     {
         _context = context;
+        _tls = tls;
         _options = options;
         _hub = hub;
         _ingestSettings = ingest;
@@ -55,11 +59,6 @@ internal sealed partial class RtmpConnection : IDisposable, IRtmpSessionHandler
             OutChunkSize = options.OutChunkSize,
             AmfLimits = new AmfLimits { MaxDepth = options.MaxAmfDepth },
         });
-
-        // Sends go to the socket directly, never blocking (RtmpConnection.Sending.cs).
-        _socket = context.Features.Get<IConnectionSocketFeature>()?.Socket
-            ?? throw new InvalidOperationException("an RTMP connection needs the socket transport");
-        _socket.Blocking = false;
     }
 
     public string Id => _context.ConnectionId;
@@ -119,10 +118,16 @@ internal sealed partial class RtmpConnection : IDisposable, IRtmpSessionHandler
             await _closing.CancelAsync().ConfigureAwait(false);
 
             AbortSending();
-            await _context.Transport.Input.CompleteAsync().ConfigureAwait(false);
+            if (_transport is { } transport)
+            {
+                await transport.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await _context.Transport.Input.CompleteAsync().ConfigureAwait(false);
+                await _context.Transport.Output.CompleteAsync().ConfigureAwait(false);
+            }
 
-            // The output pipe was never written: completing it shuts the socket down.
-            await _context.Transport.Output.CompleteAsync().ConfigureAwait(false);
             RtmpLog.Disconnected(_logger, Id, _closeReason ?? "peer closed the connection", _chunkReader.BytesRead, Interlocked.Read(ref _bytesOut), _uptime.Elapsed.TotalSeconds);
         }
     }
@@ -155,15 +160,39 @@ internal sealed partial class RtmpConnection : IDisposable, IRtmpSessionHandler
 
     private void SetCloseReason(string reason) => Interlocked.CompareExchange(ref _closeReason, reason, null);
 
+    /// <summary>
+    /// The TLS handshake for RTMPS, then C0..S2, all within Rtmp:HandshakeTimeout. False when the
+    /// connection ended (its reason set).
+    /// </summary>
     private async Task<bool> HandshakeAsync(CancellationToken token)
     {
         using CancellationTokenSource deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(_options.HandshakeTimeout);
-        PipeReader input = _context.Transport.Input;
         var handshake = new RtmpHandshake();
         bool c1Done = false;
         try
         {
+            if (_tls is null)
+            {
+                _transport = new SocketRtmpTransport(_context);
+            }
+            else
+            {
+                try
+                {
+                    _transport = await TlsRtmpTransport.AcceptAsync(_context, _tls, deadline.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is AuthenticationException or IOException)
+                {
+                    // Not TLS (a plain RTMP client on the RTMPS port), or no common protocol or cipher.
+                    var error = new RtmpProtocolException(RtmpErrorReason.TlsHandshakeFailed, "TLS handshake failed: " + ex.Message);
+                    RtmpLog.ProtocolError(_logger, Id, error.Reason, error.Message);
+                    SetCloseReason($"protocol error {error.Reason}: {error.Message}");
+                    return false;
+                }
+            }
+
+            PipeReader input = _transport.Input;
             while (true)
             {
                 ReadResult result = await input.ReadAsync(deadline.Token).ConfigureAwait(false);
@@ -229,7 +258,7 @@ internal sealed partial class RtmpConnection : IDisposable, IRtmpSessionHandler
 
     private async Task ReadLoopAsync(CancellationToken token)
     {
-        PipeReader input = _context.Transport.Input;
+        PipeReader input = _transport!.Input;
         using CancellationTokenSource idle = CancellationTokenSource.CreateLinkedTokenSource(token);
         while (true)
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
@@ -10,12 +11,16 @@ using RtmpGateway.Packaging.Live;
 namespace RtmpGateway.Server.Rtmp;
 
 /// <summary>
-/// The RTMP listener, on Kestrel's socket transport (each connection is a duplex pipe), apart from
-/// the HTTP endpoints so that <c>--urls</c> keeps working for those.
+/// The RTMP listener, and the RTMPS one when Rtmps:Port is set, on Kestrel's socket transport (each
+/// connection is a duplex pipe), apart from the HTTP endpoints so that <c>--urls</c> keeps working
+/// for those. Both share the connection limits and take the same sessions; an RTMPS connection
+/// does its TLS handshake first (<see cref="TlsRtmpTransport"/>).
 /// </summary>
 internal sealed class RtmpListenerService : BackgroundService
 {
     private readonly RtmpOptions _options;
+    private readonly RtmpsOptions _rtmps;
+    private readonly SslServerAuthenticationOptions? _tls;
     private readonly StreamHub _hub;
     private readonly IngestSettings _ingest;
     private readonly StreamAuthorizer _authorizer;
@@ -23,16 +28,22 @@ internal sealed class RtmpListenerService : BackgroundService
     private readonly SocketTransportFactory _transport;
     private readonly ConcurrentDictionary<string, (RtmpConnection Connection, Task Task)> _connections = new();
     private readonly TaskCompletionSource<EndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<EndPoint?> _tlsBound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationToken _applicationStopping;
     private readonly ConnectionLimiter _limiter;
     private long _nextRefusalLog;
     private int _refusalsNotLogged;
 
     public RtmpListenerService(
-        IOptions<RtmpOptions> options, IOptions<PackagingOptions> packaging, StreamHub hub, StreamAuthorizer authorizer, TimeProvider time, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
+        IOptions<RtmpOptions> options, IOptions<RtmpsOptions> rtmps, IOptions<PackagingOptions> packaging, StreamHub hub, StreamAuthorizer authorizer, TimeProvider time, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
     {
         _applicationStopping = lifetime.ApplicationStopping;
         _options = options.Value;
+        _rtmps = rtmps.Value;
+
+        // Loaded here, while the host starts: a missing or unreadable certificate stops the start
+        // with its reason rather than failing each connection.
+        _tls = _rtmps.Port is null ? null : _rtmps.LoadTlsOptions();
         _hub = hub;
         _ingest = new IngestSettings(packaging.Value.MaxTimestampJump, time);
         _authorizer = authorizer;
@@ -51,6 +62,9 @@ internal sealed class RtmpListenerService : BackgroundService
     /// <summary>Completes with the bound endpoint (the real port when 0 was configured).</summary>
     public Task<EndPoint> BoundEndPoint => _bound.Task;
 
+    /// <summary>Completes with the bound RTMPS endpoint, or null when RTMPS is off.</summary>
+    public Task<EndPoint?> BoundTlsEndPoint => _tlsBound.Task;
+
     public int ConnectionCount => _connections.Count;
 
     /// <summary>Connections counted against Rtmp:MaxConnections (accepted and not yet fully closed).</summary>
@@ -62,57 +76,90 @@ internal sealed class RtmpListenerService : BackgroundService
         // HTTP server drains, not after it (hosted services stop after the server).
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(serviceStopping, _applicationStopping);
         CancellationToken stoppingToken = stopping.Token;
-        var endPoint = new IPEndPoint(IPAddress.Parse(_options.BindAddress), _options.Port);
-        IConnectionListener listener;
+        var listeners = new List<(IConnectionListener Listener, SslServerAuthenticationOptions? Tls)>();
         try
         {
-            listener = await _transport.BindAsync(endPoint, stoppingToken).ConfigureAwait(false);
+            var endPoint = new IPEndPoint(IPAddress.Parse(_options.BindAddress), _options.Port);
+            listeners.Add((await _transport.BindAsync(endPoint, stoppingToken).ConfigureAwait(false), null));
+            if (_rtmps.Port is int tlsPort)
+            {
+                var tlsEndPoint = new IPEndPoint(IPAddress.Parse(_rtmps.BindAddress ?? _options.BindAddress), tlsPort);
+                listeners.Add((await _transport.BindAsync(tlsEndPoint, stoppingToken).ConfigureAwait(false), _tls));
+            }
         }
         catch (Exception ex)
         {
             _bound.TrySetException(ex);
+            _tlsBound.TrySetException(ex);
+            foreach ((IConnectionListener bound, _) in listeners)
+            {
+                await bound.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
 
-        RtmpLog.Listening(_logger, listener.EndPoint.ToString() ?? "?");
-        _bound.TrySetResult(listener.EndPoint);
-        await using (listener.ConfigureAwait(false))
+        RtmpLog.Listening(_logger, listeners[0].Listener.EndPoint.ToString() ?? "?");
+        if (listeners.Count > 1)
         {
-            try
-            {
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    ConnectionContext? context = await listener.AcceptAsync(stoppingToken).ConfigureAwait(false);
-                    if (context is null)
-                    {
-                        break;
-                    }
+            RtmpLog.ListeningTls(_logger, listeners[1].Listener.EndPoint.ToString() ?? "?");
+        }
 
-                    IPAddress? address = ConnectionLimiter.AddressOf(context.RemoteEndPoint);
-                    if (!_limiter.TryAcquire(address, out string reason))
-                    {
-                        await RefuseAsync(context, reason).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    var connection = new RtmpConnection(context, _options, _hub, _ingest, _authorizer, _logger);
-                    _connections[context.ConnectionId] = (connection, RunAsync(connection, context, address));
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-            }
+        _bound.TrySetResult(listeners[0].Listener.EndPoint);
+        _tlsBound.TrySetResult(listeners.Count > 1 ? listeners[1].Listener.EndPoint : null);
+        try
+        {
+            await Task.WhenAll(listeners.Select(l => AcceptLoopAsync(l.Listener, l.Tls, stoppingToken))).ConfigureAwait(false);
 
             // Cancelling the accept completes inline, inside whoever cancelled (the host's stopping
             // callbacks): leave them first, then wind the connections down on a pool thread.
             await Task.Yield();
-            await listener.UnbindAsync(CancellationToken.None).ConfigureAwait(false);
+            foreach ((IConnectionListener listener, _) in listeners)
+            {
+                await listener.UnbindAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             foreach ((RtmpConnection connection, _) in _connections.Values)
             {
                 connection.Close("server shutting down");
             }
 
             await Task.WhenAll(_connections.Values.Select(c => c.Task)).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach ((IConnectionListener listener, _) in listeners)
+            {
+                await listener.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task AcceptLoopAsync(IConnectionListener listener, SslServerAuthenticationOptions? tls, CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                ConnectionContext? context = await listener.AcceptAsync(stoppingToken).ConfigureAwait(false);
+                if (context is null)
+                {
+                    break;
+                }
+
+                IPAddress? address = ConnectionLimiter.AddressOf(context.RemoteEndPoint);
+                if (!_limiter.TryAcquire(address, out string reason))
+                {
+                    await RefuseAsync(context, reason).ConfigureAwait(false);
+                    continue;
+                }
+
+                var connection = new RtmpConnection(context, tls, _options, _hub, _ingest, _authorizer, _logger);
+                _connections[context.ConnectionId] = (connection, RunAsync(connection, context, address));
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

@@ -9,6 +9,9 @@ internal static partial class RtmpLog
     [LoggerMessage(1000, LogLevel.Information, "RTMP listening on {EndPoint}")]
     public static partial void Listening(ILogger logger, string endPoint);
 
+    [LoggerMessage(1021, LogLevel.Information, "RTMPS listening on {EndPoint}")]
+    public static partial void ListeningTls(ILogger logger, string endPoint);
+
     [LoggerMessage(1001, LogLevel.Information, "RTMP connection {ConnectionId} opened from {Remote}")]
     public static partial void ConnectionOpened(ILogger logger, string connectionId, string? remote);
 
