@@ -125,7 +125,10 @@ public sealed class VideoEncoderOptions
             new("preset", Preset),
             new("profile", Profile),
             // scenecut=0: keyframes only where forced or at keyint, so every rung cuts at the same instants.
-            new("x264-params", Invariant($"keyint={KeyframeInterval}:min-keyint={minKeyint}:scenecut=0")),
+            // force-cfr=1: the SPS's timing says the nominal frame rate (time_scale = 2 x fps) instead of
+            // the 1/90000 time base (which read as 90000 fps in FRAME-RATE and the MPD's frameRate);
+            // rate control runs on that rate, and timestamps pass through unchanged.
+            new("x264-params", Invariant($"keyint={KeyframeInterval}:min-keyint={minKeyint}:scenecut=0:force-cfr=1")),
             // A frame with pict_type I becomes an IDR, not just an I-frame with open-GOP references.
             new("forced-idr", "1"),
         };

@@ -68,6 +68,14 @@ public sealed class LadderTests : IAsyncLifetime, IClassFixture<LadderTests.Sour
         Assert.Contains("RESOLUTION=1280x720", multivariant, StringComparison.Ordinal);
         Assert.Contains("RESOLUTION=640x360", multivariant, StringComparison.Ordinal);
 
+        // Every variant, rungs included, at the source's 30 fps (the rungs once said 90000, their time base).
+        string[] frameRates = [.. multivariant.Split('\n').Where(l => l.StartsWith("#EXT-X-STREAM-INF:", StringComparison.Ordinal))
+            .Select(l => l.Split(',').Single(a => a.StartsWith("FRAME-RATE=", StringComparison.Ordinal)))];
+        Assert.Equal(Enumerable.Repeat("FRAME-RATE=30.000", 4), frameRates);
+        string mpd = await _http.GetStringAsync(Url("/live/ladder/manifest.mpd"));
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Count(mpd, "frameRate=\"30\""));
+        Assert.DoesNotContain("90000\"", mpd.Replace("timescale=\"90000\"", "", StringComparison.Ordinal), StringComparison.Ordinal);
+
         // Wait for the rungs to flush their last segments (they run behind the source).
         await Task.Delay(TimeSpan.FromSeconds(3));
         var starts = new Dictionary<string, long[]>();

@@ -24,6 +24,10 @@ public sealed class VideoEncoderTests
             {
                 CodecConfig config = CodecConfig.FromAvcRecord(encoder.Extradata.Span);
                 Assert.Equal((320, 180, 100), (config.Width, config.Height, config.Profile));
+
+                // The SPS's VUI timing states the nominal rate (E.2.1: time_scale / (2 x num_units_in_tick)), not the time base's 90000.
+                Assert.Equal(30.0, config.FrameRate);
+                Assert.True(config.Sps!.FixedFrameRate);
                 Assert.Equal(config.CodecString, encoder.Config.CodecString);
 
                 foreach (FlvVideoTag tag in source.Frames)
